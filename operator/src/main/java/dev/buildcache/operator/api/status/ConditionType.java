@@ -1,0 +1,22 @@
+package dev.buildcache.operator.api.status;
+
+/** Condition types of both kinds. */
+public enum ConditionType {
+  READY("Ready"),
+  PROGRESSING("Progressing"),
+  DEGRADED("Degraded"),
+  CERTIFICATES_READY("CertificatesReady"),
+  VALID("Valid"),
+  BUILDER_ASSIGNED("BuilderAssigned"),
+  GC_SUCCEEDED("GcSucceeded");
+
+  private final String type;
+
+  ConditionType(String type) {
+    this.type = type;
+  }
+
+  public String type() {
+    return type;
+  }
+}

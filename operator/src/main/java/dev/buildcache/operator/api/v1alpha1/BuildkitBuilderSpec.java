@@ -1,0 +1,221 @@
+package dev.buildcache.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.registryMirrors) || self.registryMirrors.all(k, size(self.registryMirrors[k]) > 0)",
+    message = "registryMirrors: every registry needs at least one mirror")
+public class BuildkitBuilderSpec {
+
+  /** The default image; pinned, rootless. Changing it is an operator release. */
+  public static final String DEFAULT_IMAGE = "moby/buildkit:v0.23.2-rootless";
+
+  @SpecReplicas
+  @Min(0)
+  @Max(64)
+  @Default("1")
+  @JsonPropertyDescription("Number of buildkitd daemons; each has its own PersistentVolumeClaim and warm local cache.")
+  private Integer replicas = 1;
+
+  @Default(DEFAULT_IMAGE)
+  @Size(min = 1)
+  @JsonPropertyDescription("buildkitd image. Use a -rootless tag when rootless is true.")
+  private String image = DEFAULT_IMAGE;
+
+  @Default("true")
+  @JsonPropertyDescription("Run buildkitd rootless (uid 1000, no privileged container). Strongly recommended.")
+  private Boolean rootless = true;
+
+  @JsonPropertyDescription("Compute resources of the buildkitd container.")
+  private ResourceRequirements resources;
+
+  @JsonPropertyDescription("Persistent local cache, one PersistentVolumeClaim per replica.")
+  private StorageSpec storage = new StorageSpec();
+
+  @JsonPropertyDescription("Local cache garbage collection (BuildKit >= 0.17 names).")
+  private LocalGcSpec gc = new LocalGcSpec();
+
+  @Min(1)
+  @JsonPropertyDescription("Caps parallel build steps across all builds on one daemon (max-parallelism). Unset: no cap.")
+  private Integer maxParallelism;
+
+  @JsonPropertyDescription("Certificate lifetimes. mTLS is always on.")
+  private TlsSpec tls = new TlsSpec();
+
+  @JsonPropertyDescription("Which pods may reach the builders; the NetworkPolicy admits only these. Unset: pods of this namespace.")
+  private ClientsSpec clients;
+
+  @JsonPropertyDescription("Graceful drain of running builds before a daemon stops.")
+  private DrainSpec drain = new DrainSpec();
+
+  @JsonPropertyDescription("Pod placement.")
+  private SchedulingSpec scheduling;
+
+  @JsonPropertyDescription("Registry mirrors, by registry host: {\"docker.io\": [\"mirror.example:5000\"]}.")
+  private Map<String, List<String>> registryMirrors = new LinkedHashMap<>();
+
+  public Integer getReplicas() { return replicas; }
+  public void setReplicas(Integer replicas) { this.replicas = replicas; }
+  public String getImage() { return image; }
+  public void setImage(String image) { this.image = image; }
+  public Boolean getRootless() { return rootless; }
+  public void setRootless(Boolean rootless) { this.rootless = rootless; }
+  public ResourceRequirements getResources() { return resources; }
+  public void setResources(ResourceRequirements resources) { this.resources = resources; }
+  public StorageSpec getStorage() { return storage; }
+  public void setStorage(StorageSpec storage) { this.storage = storage; }
+  public LocalGcSpec getGc() { return gc; }
+  public void setGc(LocalGcSpec gc) { this.gc = gc; }
+  public Integer getMaxParallelism() { return maxParallelism; }
+  public void setMaxParallelism(Integer maxParallelism) { this.maxParallelism = maxParallelism; }
+  public TlsSpec getTls() { return tls; }
+  public void setTls(TlsSpec tls) { this.tls = tls; }
+  public ClientsSpec getClients() { return clients; }
+  public void setClients(ClientsSpec clients) { this.clients = clients; }
+  public DrainSpec getDrain() { return drain; }
+  public void setDrain(DrainSpec drain) { this.drain = drain; }
+  public SchedulingSpec getScheduling() { return scheduling; }
+  public void setScheduling(SchedulingSpec scheduling) { this.scheduling = scheduling; }
+  public Map<String, List<String>> getRegistryMirrors() { return registryMirrors; }
+  public void setRegistryMirrors(Map<String, List<String>> registryMirrors) { this.registryMirrors = registryMirrors; }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class StorageSpec {
+    @Pattern(ApiGroup.QUANTITY_PATTERN)
+    @Default("100Gi")
+    @JsonPropertyDescription("Size of each replica's PersistentVolumeClaim, a Kubernetes quantity.")
+    private String size = "100Gi";
+
+    @JsonPropertyDescription("StorageClass of the claims. Unset: the cluster default.")
+    private String storageClassName;
+
+    @Default("true")
+    @JsonPropertyDescription("Keep the claims (and the warm cache) when the builder is deleted.")
+    private Boolean retainOnDelete = true;
+
+    public String getSize() { return size; }
+    public void setSize(String size) { this.size = size; }
+    public String getStorageClassName() { return storageClassName; }
+    public void setStorageClassName(String storageClassName) { this.storageClassName = storageClassName; }
+    public Boolean getRetainOnDelete() { return retainOnDelete; }
+    public void setRetainOnDelete(Boolean retainOnDelete) { this.retainOnDelete = retainOnDelete; }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class LocalGcSpec {
+    @Pattern(ApiGroup.DISK_THRESHOLD_PATTERN)
+    @Default("10%")
+    @JsonPropertyDescription("Space BuildKit never gives back to GC; a quantity or a percentage of the disk.")
+    private String reservedSpace = "10%";
+
+    @Pattern(ApiGroup.DISK_THRESHOLD_PATTERN)
+    @Default("80%")
+    @JsonPropertyDescription("GC runs when the cache uses more than this; a quantity or a percentage of the disk.")
+    private String maxUsedSpace = "80%";
+
+    @Pattern(ApiGroup.DISK_THRESHOLD_PATTERN)
+    @Default("15%")
+    @JsonPropertyDescription("GC runs when less than this is free on the disk; a quantity or a percentage.")
+    private String minFreeSpace = "15%";
+
+    @Pattern(ApiGroup.DURATION_PATTERN)
+    @JsonPropertyDescription("Cache records unused for longer are collected first, e.g. 168h.")
+    private String keepDuration;
+
+    public String getReservedSpace() { return reservedSpace; }
+    public void setReservedSpace(String reservedSpace) { this.reservedSpace = reservedSpace; }
+    public String getMaxUsedSpace() { return maxUsedSpace; }
+    public void setMaxUsedSpace(String maxUsedSpace) { this.maxUsedSpace = maxUsedSpace; }
+    public String getMinFreeSpace() { return minFreeSpace; }
+    public void setMinFreeSpace(String minFreeSpace) { this.minFreeSpace = minFreeSpace; }
+    public String getKeepDuration() { return keepDuration; }
+    public void setKeepDuration(String keepDuration) { this.keepDuration = keepDuration; }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "duration(self.renewBefore) < duration(self.certificateDuration)",
+      message = "tls.renewBefore must be shorter than tls.certificateDuration")
+  @ValidationRule(
+      value = "duration(self.certificateDuration) <= duration(self.caDuration)",
+      message = "tls.certificateDuration must not exceed tls.caDuration")
+  public static class TlsSpec {
+    @Pattern(ApiGroup.DURATION_PATTERN)
+    @Default("2160h")
+    @JsonPropertyDescription("Lifetime of the server and client certificates.")
+    private String certificateDuration = "2160h";
+
+    @Pattern(ApiGroup.DURATION_PATTERN)
+    @Default("360h")
+    @JsonPropertyDescription("Certificates are re-issued this long before they expire.")
+    private String renewBefore = "360h";
+
+    @Pattern(ApiGroup.DURATION_PATTERN)
+    @Default("43800h")
+    @JsonPropertyDescription("Lifetime of the builder's own certificate authority.")
+    private String caDuration = "43800h";
+
+    public String getCertificateDuration() { return certificateDuration; }
+    public void setCertificateDuration(String certificateDuration) { this.certificateDuration = certificateDuration; }
+    public String getRenewBefore() { return renewBefore; }
+    public void setRenewBefore(String renewBefore) { this.renewBefore = renewBefore; }
+    public String getCaDuration() { return caDuration; }
+    public void setCaDuration(String caDuration) { this.caDuration = caDuration; }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ClientsSpec {
+    @JsonPropertyDescription("Namespaces whose pods may connect. Unset: this namespace only.")
+    private io.fabric8.kubernetes.api.model.LabelSelector namespaceSelector;
+
+    @JsonPropertyDescription("Pods that may connect. Unset: every pod of the selected namespaces.")
+    private io.fabric8.kubernetes.api.model.LabelSelector podSelector;
+
+    public io.fabric8.kubernetes.api.model.LabelSelector getNamespaceSelector() { return namespaceSelector; }
+    public void setNamespaceSelector(io.fabric8.kubernetes.api.model.LabelSelector namespaceSelector) { this.namespaceSelector = namespaceSelector; }
+    public io.fabric8.kubernetes.api.model.LabelSelector getPodSelector() { return podSelector; }
+    public void setPodSelector(io.fabric8.kubernetes.api.model.LabelSelector podSelector) { this.podSelector = podSelector; }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class DrainSpec {
+    @Pattern(ApiGroup.DURATION_PATTERN)
+    @Default("15m")
+    @JsonPropertyDescription("How long a stopping daemon waits for running builds before it is killed.")
+    private String terminationGracePeriod = "15m";
+
+    public String getTerminationGracePeriod() { return terminationGracePeriod; }
+    public void setTerminationGracePeriod(String terminationGracePeriod) { this.terminationGracePeriod = terminationGracePeriod; }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class SchedulingSpec {
+    private Map<String, String> nodeSelector;
+    private List<io.fabric8.kubernetes.api.model.Toleration> tolerations;
+    @JsonPropertyDescription("Replaces the default preferred anti-affinity that spreads replicas over nodes.")
+    private io.fabric8.kubernetes.api.model.Affinity affinity;
+    private String priorityClassName;
+
+    public Map<String, String> getNodeSelector() { return nodeSelector; }
+    public void setNodeSelector(Map<String, String> nodeSelector) { this.nodeSelector = nodeSelector; }
+    public List<io.fabric8.kubernetes.api.model.Toleration> getTolerations() { return tolerations; }
+    public void setTolerations(List<io.fabric8.kubernetes.api.model.Toleration> tolerations) { this.tolerations = tolerations; }
+    public io.fabric8.kubernetes.api.model.Affinity getAffinity() { return affinity; }
+    public void setAffinity(io.fabric8.kubernetes.api.model.Affinity affinity) { this.affinity = affinity; }
+    public String getPriorityClassName() { return priorityClassName; }
+    public void setPriorityClassName(String priorityClassName) { this.priorityClassName = priorityClassName; }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.buildcache.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.model.annotation.LabelSelector;
+import io.fabric8.kubernetes.model.annotation.StatusReplicas;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class BuildkitBuilderStatus {
+  private Long observedGeneration;
+  @StatusReplicas
+  private Integer replicas;
+  private Integer readyReplicas;
+  @LabelSelector
+  @JsonPropertyDescription("Label selector of the builder pods (scale subresource).")
+  private String selector;
+  @JsonPropertyDescription("Address for buildx's remote driver; the Service balances over all replicas.")
+  private String endpoint;
+  @JsonPropertyDescription("Name the server certificate is issued for; pass it as the remote driver's servername.")
+  private String serverName;
+  @JsonPropertyDescription("Secret with ca.pem, cert.pem and key.pem for CI agents.")
+  private String clientSecretName;
+  private CertificatesStatus certificates;
+  private List<Condition> conditions = new ArrayList<>();
+
+  public Long getObservedGeneration() { return observedGeneration; }
+  public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
+  public Integer getReplicas() { return replicas; }
+  public void setReplicas(Integer replicas) { this.replicas = replicas; }
+  public Integer getReadyReplicas() { return readyReplicas; }
+  public void setReadyReplicas(Integer readyReplicas) { this.readyReplicas = readyReplicas; }
+  public String getSelector() { return selector; }
+  public void setSelector(String selector) { this.selector = selector; }
+  public String getEndpoint() { return endpoint; }
+  public void setEndpoint(String endpoint) { this.endpoint = endpoint; }
+  public String getServerName() { return serverName; }
+  public void setServerName(String serverName) { this.serverName = serverName; }
+  public String getClientSecretName() { return clientSecretName; }
+  public void setClientSecretName(String clientSecretName) { this.clientSecretName = clientSecretName; }
+  public CertificatesStatus getCertificates() { return certificates; }
+  public void setCertificates(CertificatesStatus certificates) { this.certificates = certificates; }
+  public List<Condition> getConditions() { return conditions; }
+  public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class CertificatesStatus {
+    private String caNotAfter;
+    private String serverNotAfter;
+    private String clientNotAfter;
+
+    public CertificatesStatus() {}
+
+    public CertificatesStatus(String caNotAfter, String serverNotAfter, String clientNotAfter) {
+      this.caNotAfter = caNotAfter;
+      this.serverNotAfter = serverNotAfter;
+      this.clientNotAfter = clientNotAfter;
+    }
+
+    public String getCaNotAfter() { return caNotAfter; }
+    public void setCaNotAfter(String caNotAfter) { this.caNotAfter = caNotAfter; }
+    public String getServerNotAfter() { return serverNotAfter; }
+    public void setServerNotAfter(String serverNotAfter) { this.serverNotAfter = serverNotAfter; }
+    public String getClientNotAfter() { return clientNotAfter; }
+    public void setClientNotAfter(String clientNotAfter) { this.clientNotAfter = clientNotAfter; }
+  }
+}

@@ -1,0 +1,31 @@
+package dev.buildcache.operator.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** One repository's registry cache policy, and how its CI agents attach to a builder. */
+@Group(ApiGroup.GROUP)
+@Version(ApiGroup.VERSION)
+@ShortNames("cachep")
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Endpoint", jsonPath = ".status.endpoint", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Last GC", jsonPath = ".status.lastGc.completionTime", type = Type.DATE)
+@AdditionalPrinterColumn(name = "Reclaimed", jsonPath = ".status.lastGc.reclaimedBytes", type = Type.INTEGER)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+public class CacheProfile extends CustomResource<CacheProfileSpec, CacheProfileStatus> implements Namespaced {
+
+  @Override
+  protected CacheProfileSpec initSpec() {
+    return new CacheProfileSpec();
+  }
+
+  @Override
+  protected CacheProfileStatus initStatus() {
+    return null;
+  }
+}

@@ -1,0 +1,77 @@
+package dev.buildcache.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class CacheProfileStatus {
+  private Long observedGeneration;
+  private String endpoint;
+  private String assignedReplica;
+  private List<String> cacheFrom;
+  private String cacheTo;
+  private String agentConfig;
+  private GcRunStatus lastGc;
+  private String nextGcTime;
+  private List<Condition> conditions = new ArrayList<>();
+
+  public Long getObservedGeneration() { return observedGeneration; }
+  public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
+  public String getEndpoint() { return endpoint; }
+  public void setEndpoint(String endpoint) { this.endpoint = endpoint; }
+  public String getAssignedReplica() { return assignedReplica; }
+  public void setAssignedReplica(String assignedReplica) { this.assignedReplica = assignedReplica; }
+  public List<String> getCacheFrom() { return cacheFrom; }
+  public void setCacheFrom(List<String> cacheFrom) { this.cacheFrom = cacheFrom; }
+  public String getCacheTo() { return cacheTo; }
+  public void setCacheTo(String cacheTo) { this.cacheTo = cacheTo; }
+  public String getAgentConfig() { return agentConfig; }
+  public void setAgentConfig(String agentConfig) { this.agentConfig = agentConfig; }
+  public GcRunStatus getLastGc() { return lastGc; }
+  public void setLastGc(GcRunStatus lastGc) { this.lastGc = lastGc; }
+  public String getNextGcTime() { return nextGcTime; }
+  public void setNextGcTime(String nextGcTime) { this.nextGcTime = nextGcTime; }
+  public List<Condition> getConditions() { return conditions; }
+  public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class GcRunStatus {
+    private String startTime;
+    private String completionTime;
+    private String result;
+    private Boolean dryRun;
+    private Integer scannedImages;
+    private Integer cacheImages;
+    private Integer deletedImages;
+    private Long reclaimedBytes;
+    private Long bytesBefore;
+    private Long bytesAfter;
+    private Map<String, Integer> apiCalls;
+
+    public String getStartTime() { return startTime; }
+    public void setStartTime(String startTime) { this.startTime = startTime; }
+    public String getCompletionTime() { return completionTime; }
+    public void setCompletionTime(String completionTime) { this.completionTime = completionTime; }
+    public String getResult() { return result; }
+    public void setResult(String result) { this.result = result; }
+    public Boolean getDryRun() { return dryRun; }
+    public void setDryRun(Boolean dryRun) { this.dryRun = dryRun; }
+    public Integer getScannedImages() { return scannedImages; }
+    public void setScannedImages(Integer scannedImages) { this.scannedImages = scannedImages; }
+    public Integer getCacheImages() { return cacheImages; }
+    public void setCacheImages(Integer cacheImages) { this.cacheImages = cacheImages; }
+    public Integer getDeletedImages() { return deletedImages; }
+    public void setDeletedImages(Integer deletedImages) { this.deletedImages = deletedImages; }
+    public Long getReclaimedBytes() { return reclaimedBytes; }
+    public void setReclaimedBytes(Long reclaimedBytes) { this.reclaimedBytes = reclaimedBytes; }
+    public Long getBytesBefore() { return bytesBefore; }
+    public void setBytesBefore(Long bytesBefore) { this.bytesBefore = bytesBefore; }
+    public Long getBytesAfter() { return bytesAfter; }
+    public void setBytesAfter(Long bytesAfter) { this.bytesAfter = bytesAfter; }
+    public Map<String, Integer> getApiCalls() { return apiCalls; }
+    public void setApiCalls(Map<String, Integer> apiCalls) { this.apiCalls = apiCalls; }
+  }
+}

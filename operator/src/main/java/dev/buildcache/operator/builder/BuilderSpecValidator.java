@@ -1,0 +1,124 @@
+package dev.buildcache.operator.builder;
+
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderSpec;
+import dev.buildcache.operator.units.Durations;
+import dev.buildcache.operator.units.Quantities;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Checks a spec the CRD schema already checks, and what it cannot: the operator must never act on a spec it would
+ * misread, whether the CRD is old, was bypassed, or the rule spans fields. Each error names the field and the fix.
+ */
+public final class BuilderSpecValidator {
+
+  /** One invalid field. */
+  public record FieldError(String field, String message) {
+    @Override
+    public String toString() {
+      return field + ": " + message;
+    }
+  }
+
+  private BuilderSpecValidator() {}
+
+  public static List<FieldError> validate(BuildkitBuilderSpec spec) {
+    List<FieldError> errors = new ArrayList<>();
+    if (spec == null) {
+      errors.add(new FieldError("spec", "is missing; a BuildkitBuilder needs at least an empty spec"));
+      return errors;
+    }
+    if (spec.getReplicas() == null || spec.getReplicas() < 0 || spec.getReplicas() > 64) {
+      errors.add(new FieldError("spec.replicas", "must be between 0 and 64, got " + spec.getReplicas()));
+    }
+    if (spec.getImage() == null || spec.getImage().isBlank()) {
+      errors.add(new FieldError("spec.image", "must name a buildkitd image, e.g. " + BuildkitBuilderSpec.DEFAULT_IMAGE));
+    }
+    if (spec.getMaxParallelism() != null && spec.getMaxParallelism() < 1) {
+      errors.add(new FieldError("spec.maxParallelism", "must be at least 1, or unset for no cap"));
+    }
+    if (spec.getStorage() == null) {
+      errors.add(new FieldError("spec.storage", "must not be null; remove it to use the defaults"));
+    } else {
+      parse(errors, "spec.storage.size", spec.getStorage().getSize(), Quantities::parseBytes, true);
+    }
+    if (spec.getGc() == null) {
+      errors.add(new FieldError("spec.gc", "must not be null; remove it to use the defaults"));
+    } else {
+      diskThreshold(errors, "spec.gc.reservedSpace", spec.getGc().getReservedSpace());
+      diskThreshold(errors, "spec.gc.maxUsedSpace", spec.getGc().getMaxUsedSpace());
+      diskThreshold(errors, "spec.gc.minFreeSpace", spec.getGc().getMinFreeSpace());
+      parse(errors, "spec.gc.keepDuration", spec.getGc().getKeepDuration(), Durations::parse, false);
+    }
+    if (spec.getTls() == null) {
+      errors.add(new FieldError("spec.tls", "must not be null; mTLS is always on, remove it to use the defaults"));
+    } else {
+      Duration certificate = parse(errors, "spec.tls.certificateDuration", spec.getTls().getCertificateDuration(), Durations::parse, true);
+      Duration renew = parse(errors, "spec.tls.renewBefore", spec.getTls().getRenewBefore(), Durations::parse, true);
+      Duration authority = parse(errors, "spec.tls.caDuration", spec.getTls().getCaDuration(), Durations::parse, true);
+      if (certificate != null && renew != null && renew.compareTo(certificate) >= 0) {
+        errors.add(new FieldError("spec.tls.renewBefore",
+            "must be shorter than spec.tls.certificateDuration (" + spec.getTls().getCertificateDuration() + ")"));
+      }
+      if (certificate != null && authority != null && certificate.compareTo(authority) > 0) {
+        errors.add(new FieldError("spec.tls.certificateDuration",
+            "must not exceed spec.tls.caDuration (" + spec.getTls().getCaDuration() + ")"));
+      }
+      if (certificate != null && certificate.compareTo(Duration.ofHours(1)) < 0) {
+        errors.add(new FieldError("spec.tls.certificateDuration", "must be at least 1h"));
+      }
+    }
+    if (spec.getDrain() == null) {
+      errors.add(new FieldError("spec.drain", "must not be null; remove it to use the defaults"));
+    } else {
+      Duration grace = parse(errors, "spec.drain.terminationGracePeriod", spec.getDrain().getTerminationGracePeriod(), Durations::parse, true);
+      if (grace != null && grace.compareTo(Duration.ofHours(24)) > 0) {
+        errors.add(new FieldError("spec.drain.terminationGracePeriod", "must be at most 24h"));
+      }
+    }
+    if (spec.getRegistryMirrors() != null) {
+      for (Map.Entry<String, List<String>> mirror : spec.getRegistryMirrors().entrySet()) {
+        if (mirror.getValue() == null || mirror.getValue().isEmpty() || mirror.getValue().stream().anyMatch(m -> m == null || m.isBlank())) {
+          errors.add(new FieldError("spec.registryMirrors[" + mirror.getKey() + "]", "needs at least one non-empty mirror host"));
+        }
+      }
+    }
+    return errors;
+  }
+
+  private static void diskThreshold(List<FieldError> errors, String field, String value) {
+    if (value == null) {
+      return;
+    }
+    if (value.endsWith("%")) {
+      try {
+        int percent = Integer.parseInt(value.substring(0, value.length() - 1));
+        if (percent < 0 || percent > 100) {
+          errors.add(new FieldError(field, "percentage must be between 0% and 100%, got " + value));
+        }
+      } catch (NumberFormatException e) {
+        errors.add(new FieldError(field, "'" + value + "' is not a percentage; use e.g. 80%"));
+      }
+      return;
+    }
+    parse(errors, field, value, Quantities::parseBytes, false);
+  }
+
+  private static <T> T parse(List<FieldError> errors, String field, String value, Function<String, T> parser, boolean required) {
+    if (value == null) {
+      if (required) {
+        errors.add(new FieldError(field, "is required"));
+      }
+      return null;
+    }
+    try {
+      return parser.apply(value);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      errors.add(new FieldError(field, e.getMessage()));
+      return null;
+    }
+  }
+}

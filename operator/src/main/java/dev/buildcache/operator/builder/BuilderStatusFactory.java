@@ -1,0 +1,79 @@
+package dev.buildcache.operator.builder;
+
+import dev.buildcache.operator.api.status.ConditionType;
+import dev.buildcache.operator.api.status.Conditions;
+import dev.buildcache.operator.api.status.Reason;
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderStatus;
+import dev.buildcache.operator.builder.desired.BuilderLabels;
+import dev.buildcache.operator.builder.desired.BuilderNames;
+import dev.buildcache.operator.tls.TlsMaterial;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
+import java.util.List;
+import java.util.Optional;
+
+/** Computes a BuildkitBuilder's status from what was observed. Pure: no client, no clock. */
+public final class BuilderStatusFactory {
+
+  private BuilderStatusFactory() {}
+
+  /** Status fields and the conditions to merge, for a valid spec. */
+  public record Observed(BuildkitBuilderStatus fields, List<Conditions.Desired> conditions) {}
+
+  public static Observed observe(BuildkitBuilder builder, Optional<StatefulSet> statefulSet, TlsMaterial tls) {
+    BuilderNames names = BuilderNames.of(builder);
+    int desired = builder.getSpec().getReplicas();
+    StatefulSetStatus sts = statefulSet.map(StatefulSet::getStatus).orElse(null);
+    int current = sts == null || sts.getReplicas() == null ? 0 : sts.getReplicas();
+    int ready = sts == null || sts.getReadyReplicas() == null ? 0 : sts.getReadyReplicas();
+    int updated = sts == null || sts.getUpdatedReplicas() == null ? ready : sts.getUpdatedReplicas();
+    boolean revisionPending = sts != null && sts.getUpdateRevision() != null && sts.getCurrentRevision() != null
+        && !sts.getUpdateRevision().equals(sts.getCurrentRevision());
+
+    BuildkitBuilderStatus fields = new BuildkitBuilderStatus();
+    fields.setReplicas(current);
+    fields.setReadyReplicas(ready);
+    fields.setSelector(BuilderLabels.selectorString(names.name()));
+    fields.setEndpoint(names.endpoint());
+    fields.setServerName(names.serverName());
+    fields.setClientSecretName(names.clientSecret());
+    fields.setCertificates(new BuildkitBuilderStatus.CertificatesStatus(
+        Conditions.format(tls.authority().notAfter()),
+        Conditions.format(tls.server().notAfter()),
+        Conditions.format(tls.client().notAfter())));
+
+    Conditions.Desired readyCondition;
+    if (desired == 0) {
+      readyCondition = new Conditions.Desired(ConditionType.READY, false, Reason.SCALED_TO_ZERO, "scaled to 0 replicas");
+    } else if (ready >= desired) {
+      readyCondition = new Conditions.Desired(ConditionType.READY, true, Reason.ALL_REPLICAS_READY,
+          ready + "/" + desired + " replicas ready at " + names.endpoint());
+    } else {
+      readyCondition = new Conditions.Desired(ConditionType.READY, false, Reason.REPLICAS_NOT_READY,
+          ready + "/" + desired + " replicas ready");
+    }
+    boolean progressing = ready < desired || current != desired || updated < desired || revisionPending;
+    Conditions.Desired progressingCondition = progressing
+        ? new Conditions.Desired(ConditionType.PROGRESSING, true, Reason.ROLLING_OUT,
+            "rolling out: " + updated + "/" + desired + " updated, " + ready + "/" + desired + " ready")
+        : new Conditions.Desired(ConditionType.PROGRESSING, false, Reason.ROLLOUT_COMPLETE, "all replicas run the current configuration");
+    Conditions.Desired certificates = new Conditions.Desired(ConditionType.CERTIFICATES_READY, true, Reason.CERTIFICATES_VALID,
+        "server certificate valid until " + fields.getCertificates().getServerNotAfter()
+            + ", client certificate until " + fields.getCertificates().getClientNotAfter());
+    Conditions.Desired degraded = new Conditions.Desired(ConditionType.DEGRADED, false, Reason.AS_EXPECTED, "no problems found");
+    return new Observed(fields, List.of(readyCondition, progressingCondition, degraded, certificates));
+  }
+
+  /** Conditions for a spec the operator refuses to act on; owned objects are left as they are. */
+  public static List<Conditions.Desired> invalid(String message) {
+    return List.of(
+        new Conditions.Desired(ConditionType.READY, false, Reason.INVALID_SPEC, message),
+        new Conditions.Desired(ConditionType.DEGRADED, true, Reason.INVALID_SPEC, message));
+  }
+
+  /** Conditions after a reconcile failed with an error the operator will retry. */
+  public static List<Conditions.Desired> failed(String message) {
+    return List.of(new Conditions.Desired(ConditionType.DEGRADED, true, Reason.RECONCILE_ERROR, message));
+  }
+}

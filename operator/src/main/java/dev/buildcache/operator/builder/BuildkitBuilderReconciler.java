@@ -1,0 +1,186 @@
+package dev.buildcache.operator.builder;
+
+import dev.buildcache.operator.api.status.ConditionType;
+import dev.buildcache.operator.api.status.Conditions;
+import dev.buildcache.operator.api.status.Reason;
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderSpec;
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderStatus;
+import dev.buildcache.operator.builder.desired.BuilderNames;
+import dev.buildcache.operator.builder.desired.SecretFactory;
+import dev.buildcache.operator.events.EventPublisher;
+import dev.buildcache.operator.metrics.BuilderMetrics;
+import dev.buildcache.operator.tls.TlsMaterial;
+import dev.buildcache.operator.tls.TlsMaterialPlanner;
+import dev.buildcache.operator.units.Durations;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Observe, validate, reconcile: plans certificates, applies every owned object, and reports what it observed.
+ * Level-triggered: every pass applies the full desired state, and a pass over a converged builder writes nothing.
+ */
+@ControllerConfiguration(name = BuildkitBuilderReconciler.NAME, fieldManager = BuildkitBuilderReconciler.FIELD_MANAGER)
+public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
+  public static final String NAME = "buildkitbuilder";
+  public static final String FIELD_MANAGER = "buildcache-operator";
+  private static final Logger LOG = LoggerFactory.getLogger(BuildkitBuilderReconciler.class);
+  static final Duration MIN_REQUEUE = Duration.ofMinutes(1);
+  static final Duration MAX_REQUEUE = Duration.ofHours(6);
+
+  private final BuilderDependents dependents;
+  private final TlsMaterialPlanner tlsPlanner;
+  private final EventPublisher events;
+  private final BuilderMetrics metrics;
+  private final Clock clock;
+
+  public BuildkitBuilderReconciler(BuilderDependents dependents, TlsMaterialPlanner tlsPlanner, EventPublisher events,
+      BuilderMetrics metrics, Clock clock) {
+    this.dependents = dependents;
+    this.tlsPlanner = tlsPlanner;
+    this.events = events;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, BuildkitBuilder>> prepareEventSources(EventSourceContext<BuildkitBuilder> context) {
+    return dependents.eventSources(context);
+  }
+
+  @Override
+  public UpdateControl<BuildkitBuilder> reconcile(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
+    List<BuilderSpecValidator.FieldError> errors = BuilderSpecValidator.validate(builder.getSpec());
+    if (!errors.isEmpty()) {
+      String message = errors.stream().map(Object::toString).collect(Collectors.joining("; "));
+      LOG.info("BuildkitBuilder {}/{} has an invalid spec, leaving its objects alone: {}",
+          builder.getMetadata().getNamespace(), builder.getMetadata().getName(), message);
+      return writeStatus(builder, copyFields(builder.getStatus()), BuilderStatusFactory.invalid(message));
+    }
+
+    TlsMaterial tls = tlsPlanner.plan(tlsRequest(builder), storedTls(builder, context));
+    dependents.reconcile(builder, context, tls);
+    tls.issued().forEach(issued -> events.publish(builder, EventPublisher.Type.Normal,
+        tls.authorityRotated() ? Reason.CERTIFICATE_AUTHORITY_ROTATED : Reason.CERTIFICATES_ISSUED,
+        "issued " + issued.certificate() + " certificate (" + issued.reason().code() + ": " + issued.reason().message() + ")"));
+
+    BuilderStatusFactory.Observed observed =
+        BuilderStatusFactory.observe(builder, dependents.observedStatefulSet(builder, context), tls);
+    metrics.observe(builder, observed.fields(), tls);
+    return writeStatus(builder, observed.fields(), observed.conditions())
+        .rescheduleAfter(untilNextRenewal(builder.getSpec(), tls));
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<BuildkitBuilder> updateErrorStatus(BuildkitBuilder builder,
+      Context<BuildkitBuilder> context, Exception e) {
+    String message = oneLine(e);
+    LOG.warn("reconcile of BuildkitBuilder {}/{} failed: {}", builder.getMetadata().getNamespace(),
+        builder.getMetadata().getName(), message);
+    UpdateControl<BuildkitBuilder> update = writeStatus(builder, copyFields(builder.getStatus()), BuilderStatusFactory.failed(message));
+    return update.getResource().map(ErrorStatusUpdateControl::patchStatus).orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
+  }
+
+  private UpdateControl<BuildkitBuilder> writeStatus(BuildkitBuilder builder, BuildkitBuilderStatus fields,
+      List<Conditions.Desired> conditions) {
+    BuildkitBuilderStatus previous = builder.getStatus();
+    Conditions.Merged merged = Conditions.merge(previous == null ? null : previous.getConditions(), conditions,
+        builder.getMetadata().getGeneration() == null ? 0 : builder.getMetadata().getGeneration(), clock.instant());
+    fields.setConditions(merged.conditions());
+    fields.setObservedGeneration(builder.getMetadata().getGeneration());
+    merged.transitions().forEach(t -> events.publish(builder, eventType(t), t.condition().reason(), t.condition().message()));
+    if (previous != null && Serialization.jsonMapper().valueToTree(previous).equals(Serialization.jsonMapper().valueToTree(fields))) {
+      return UpdateControl.noUpdate();
+    }
+    // A minimal object: server-side apply of status only, so this manager never claims spec fields.
+    BuildkitBuilder patch = new BuildkitBuilder();
+    patch.setMetadata(new ObjectMetaBuilder()
+        .withName(builder.getMetadata().getName())
+        .withNamespace(builder.getMetadata().getNamespace())
+        .build());
+    patch.setSpec(null);
+    patch.setStatus(fields);
+    return UpdateControl.patchStatus(patch);
+  }
+
+  private static EventPublisher.Type eventType(Conditions.Transition transition) {
+    Conditions.Desired c = transition.condition();
+    boolean bad = (c.type() == ConditionType.DEGRADED && c.status())
+        || (c.type() == ConditionType.READY && !c.status() && "True".equals(transition.previousStatus()))
+        || (c.type() == ConditionType.CERTIFICATES_READY && !c.status());
+    return bad ? EventPublisher.Type.Warning : EventPublisher.Type.Normal;
+  }
+
+  static TlsMaterialPlanner.Request tlsRequest(BuildkitBuilder builder) {
+    BuilderNames names = BuilderNames.of(builder);
+    BuildkitBuilderSpec.TlsSpec tls = builder.getSpec().getTls();
+    return new TlsMaterialPlanner.Request(
+        "buildcache " + names.namespace() + "/" + names.name() + " CA",
+        names.serverName(),
+        names.serverDnsNames(),
+        "buildcache client " + names.namespace() + "/" + names.name(),
+        Durations.parse(tls.getCertificateDuration()),
+        Durations.parse(tls.getRenewBefore()),
+        Durations.parse(tls.getCaDuration()));
+  }
+
+  private TlsMaterialPlanner.Stored storedTls(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
+    Secret ca = dependents.storedSecret(builder, context, "ca").orElse(null);
+    Secret server = dependents.storedSecret(builder, context, "server").orElse(null);
+    Secret client = dependents.storedSecret(builder, context, "client").orElse(null);
+    return new TlsMaterialPlanner.Stored(
+        SecretFactory.value(ca, SecretFactory.CA_CERT), SecretFactory.value(ca, SecretFactory.CA_KEY),
+        SecretFactory.value(ca, SecretFactory.TRUST_BUNDLE),
+        SecretFactory.value(server, SecretFactory.BUNDLE_CERT), SecretFactory.value(server, SecretFactory.BUNDLE_KEY),
+        SecretFactory.value(client, SecretFactory.BUNDLE_CERT), SecretFactory.value(client, SecretFactory.BUNDLE_KEY));
+  }
+
+  /** The next moment a certificate enters its renewal window, so renewal happens without any other event. */
+  private Duration untilNextRenewal(BuildkitBuilderSpec spec, TlsMaterial tls) {
+    Duration renewBefore = Durations.parse(spec.getTls().getRenewBefore());
+    Duration certificate = Durations.parse(spec.getTls().getCertificateDuration());
+    Instant next = Stream.of(
+            tls.server().notAfter().minus(renewBefore),
+            tls.client().notAfter().minus(renewBefore),
+            tls.authority().notAfter().minus(certificate))
+        .min(Instant::compareTo).orElseThrow();
+    Duration wait = Duration.between(clock.instant(), next);
+    if (wait.compareTo(MIN_REQUEUE) < 0) {
+      return MIN_REQUEUE;
+    }
+    return wait.compareTo(MAX_REQUEUE) > 0 ? MAX_REQUEUE : wait;
+  }
+
+  private static BuildkitBuilderStatus copyFields(BuildkitBuilderStatus status) {
+    if (status == null) {
+      return new BuildkitBuilderStatus();
+    }
+    return Serialization.jsonMapper().convertValue(status, BuildkitBuilderStatus.class);
+  }
+
+  static String oneLine(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String text = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    text = text.replaceAll("\\s+", " ").trim();
+    return text.length() > 240 ? text.substring(0, 237) + "..." : text;
+  }
+}

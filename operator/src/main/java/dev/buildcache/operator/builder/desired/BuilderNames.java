@@ -1,0 +1,38 @@
+package dev.buildcache.operator.builder.desired;
+
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
+
+/** Names and addresses of everything a BuildkitBuilder owns, derived from its name and namespace only. */
+public record BuilderNames(String name, String namespace) {
+  public static final int GRPC_PORT = 1234;
+  public static final int METRICS_PORT = 6060;
+
+  public static BuilderNames of(BuildkitBuilder builder) {
+    return new BuilderNames(builder.getMetadata().getName(), builder.getMetadata().getNamespace());
+  }
+
+  public String statefulSet() { return name; }
+  public String service() { return name; }
+  public String headlessService() { return name + "-pods"; }
+  public String configMap() { return name + "-config"; }
+  public String caSecret() { return name + "-ca"; }
+  public String serverSecret() { return name + "-server-tls"; }
+  public String clientSecret() { return name + "-client-tls"; }
+  public String podDisruptionBudget() { return name; }
+  public String networkPolicy() { return name; }
+  public String pod(int ordinal) { return name + "-" + ordinal; }
+
+  /** The name clients verify the server certificate against (the remote driver's {@code servername}). */
+  public String serverName() { return service() + "." + namespace + ".svc"; }
+
+  public String endpoint() { return "tcp://" + serverName() + ":" + GRPC_PORT; }
+
+  /** DNS names the server certificate covers: the Service in every short form, and every pod via a wildcard. */
+  public java.util.List<String> serverDnsNames() {
+    String svc = service();
+    String pods = headlessService() + "." + namespace + ".svc";
+    return java.util.List.of(
+        svc, svc + "." + namespace, serverName(), serverName() + ".cluster.local",
+        "*." + pods, "*." + pods + ".cluster.local");
+  }
+}

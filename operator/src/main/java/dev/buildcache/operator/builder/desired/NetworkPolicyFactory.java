@@ -1,0 +1,53 @@
+package dev.buildcache.operator.builder.desired;
+
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderSpec.ClientsSpec;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
+
+/**
+ * Admits gRPC only from {@code spec.clients} (default: every pod of the builder's namespace) and the metrics port
+ * from anywhere in the cluster, for Prometheus. mTLS is the real gate; this keeps the daemons off everyone else's
+ * network path.
+ */
+public final class NetworkPolicyFactory {
+  private NetworkPolicyFactory() {}
+
+  public static NetworkPolicy networkPolicy(BuildkitBuilder builder) {
+    BuilderNames names = BuilderNames.of(builder);
+    return new NetworkPolicyBuilder()
+        .withNewMetadata()
+        .withName(names.networkPolicy())
+        .withNamespace(names.namespace())
+        .withLabels(BuilderLabels.common(names.name(), "builder"))
+        .endMetadata()
+        .withNewSpec()
+        .withNewPodSelector().withMatchLabels(BuilderLabels.selector(names.name())).endPodSelector()
+        .withPolicyTypes("Ingress")
+        .addNewIngress()
+        .withFrom(clientPeer(builder.getSpec().getClients()))
+        .addNewPort().withProtocol("TCP").withPort(new IntOrString(BuilderNames.GRPC_PORT)).endPort()
+        .endIngress()
+        .addNewIngress()
+        .addNewPort().withProtocol("TCP").withPort(new IntOrString(BuilderNames.METRICS_PORT)).endPort()
+        .endIngress()
+        .endSpec()
+        .build();
+  }
+
+  private static NetworkPolicyPeer clientPeer(ClientsSpec clients) {
+    LabelSelector everyPod = new LabelSelector();
+    if (clients == null || (clients.getNamespaceSelector() == null && clients.getPodSelector() == null)) {
+      return new NetworkPolicyPeerBuilder().withPodSelector(everyPod).build();
+    }
+    // Both selectors in one peer: pods matching podSelector inside namespaces matching namespaceSelector.
+    return new NetworkPolicyPeerBuilder()
+        .withNamespaceSelector(clients.getNamespaceSelector())
+        .withPodSelector(clients.getPodSelector() != null ? clients.getPodSelector() : everyPod)
+        .build();
+  }
+}

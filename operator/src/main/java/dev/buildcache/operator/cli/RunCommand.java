@@ -1,0 +1,88 @@
+package dev.buildcache.operator.cli;
+
+import dev.buildcache.operator.runtime.HealthServer;
+import dev.buildcache.operator.runtime.OperatorRuntime;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+    description = {"Run the operator. Connects with the in-cluster service account, or the current kubeconfig context."})
+public final class RunCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+  @Option(names = "--namespace", paramLabel = "NS", description = "Watch only this namespace; repeatable. Default: all namespaces.")
+  List<String> namespaces = List.of();
+
+  @Option(names = "--health-port", defaultValue = "8080", description = "Port of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
+  int healthPort;
+
+  @Option(names = "--leader-election", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Elect one active replica through a Lease (default: ${DEFAULT-VALUE}).")
+  boolean leaderElection;
+
+  @Option(names = "--lease-name", defaultValue = "buildcache-operator", description = "Name of the leader election Lease (default: ${DEFAULT-VALUE}).")
+  String leaseName;
+
+  @Option(names = "--lease-namespace", description = "Namespace of the Lease. Default: $POD_NAMESPACE, else the client's namespace.")
+  String leaseNamespace;
+
+  @Option(names = "--reconcile-threads", defaultValue = "10", description = "Concurrent reconciles (default: ${DEFAULT-VALUE}).")
+  int reconcileThreads;
+
+  @Override
+  public Integer call() throws Exception {
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(meters);
+    new JvmGcMetrics().bindTo(meters);
+    new JvmThreadMetrics().bindTo(meters);
+    new ClassLoaderMetrics().bindTo(meters);
+    new ProcessorMetrics().bindTo(meters);
+    new UptimeMetrics().bindTo(meters);
+
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    OperatorRuntime.LeaderElection election = null;
+    if (leaderElection) {
+      String ns = leaseNamespace != null ? leaseNamespace
+          : System.getenv("POD_NAMESPACE") != null ? System.getenv("POD_NAMESPACE") : client.getNamespace();
+      String identity = System.getenv().getOrDefault("POD_NAME", System.getenv().getOrDefault("HOSTNAME", "buildcache-operator"));
+      election = new OperatorRuntime.LeaderElection(leaseName, ns, identity);
+    }
+    Set<String> watched = new LinkedHashSet<>(namespaces);
+    OperatorRuntime runtime = new OperatorRuntime(client, meters, Clock.systemUTC(),
+        new OperatorRuntime.Settings(watched, election, reconcileThreads));
+    HealthServer health = new HealthServer(healthPort, runtime::isHealthy, meters);
+    health.start();
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("shutting down: stopping controllers");
+      runtime.close();
+      health.close();
+      client.close();
+      stopped.countDown();
+    }, "shutdown"));
+    runtime.start();
+    LOG.info("buildcache-operator {} started; watching {}; health and metrics on :{}", VersionCommand.version(),
+        watched.isEmpty() ? "all namespaces" : watched, health.port());
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,47 @@
+package dev.buildcache.operator.metrics;
+
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderStatus;
+import dev.buildcache.operator.tls.TlsMaterial;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Per-builder gauges. The number of builders is set by the platform team, not by traffic, so a {@code builder}
+ * tag stays low-cardinality.
+ */
+public class BuilderMetrics {
+  private final MeterRegistry registry;
+  private final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
+
+  public BuilderMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public void observe(BuildkitBuilder builder, BuildkitBuilderStatus status, TlsMaterial tls) {
+    String namespace = builder.getMetadata().getNamespace();
+    String name = builder.getMetadata().getName();
+    Tags tags = Tags.of("namespace", namespace, "builder", name);
+    set("buildcache_builder_replicas_desired", tags, builder.getSpec().getReplicas(), "Desired buildkitd replicas");
+    set("buildcache_builder_replicas_ready", tags, status.getReadyReplicas(), "Ready buildkitd replicas");
+    set("buildcache_certificate_expiry_timestamp_seconds", tags.and("certificate", "ca"),
+        tls.authority().notAfter().getEpochSecond(), "When the certificate expires, seconds since the epoch");
+    set("buildcache_certificate_expiry_timestamp_seconds", tags.and("certificate", "server"),
+        tls.server().notAfter().getEpochSecond(), "When the certificate expires, seconds since the epoch");
+    set("buildcache_certificate_expiry_timestamp_seconds", tags.and("certificate", "client"),
+        tls.client().notAfter().getEpochSecond(), "When the certificate expires, seconds since the epoch");
+  }
+
+  private void set(String meter, Tags tags, long value, String description) {
+    String key = meter + tags;
+    values.computeIfAbsent(key, k -> {
+      AtomicLong holder = new AtomicLong();
+      Gauge.builder(meter, holder, AtomicLong::get).tags(tags).description(description).register(registry);
+      return holder;
+    }).set(value);
+  }
+}

@@ -1,0 +1,81 @@
+package dev.buildcache.operator.runtime;
+
+import dev.buildcache.operator.builder.BuilderDependents;
+import dev.buildcache.operator.builder.BuildkitBuilderReconciler;
+import dev.buildcache.operator.events.KubernetesEventPublisher;
+import dev.buildcache.operator.metrics.BuilderMetrics;
+import dev.buildcache.operator.tls.CertificateIssuer;
+import dev.buildcache.operator.tls.TlsMaterialPlanner;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * Wires the operator: one Kubernetes client, one meter registry, one clock, every controller. {@code buildcache run}
+ * and the integration tests both start the operator through this class, so tests exercise the real wiring.
+ */
+public final class OperatorRuntime implements AutoCloseable {
+
+  /** How the operator runs. An empty {@code namespaces} set watches all namespaces. */
+  public record Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads) {
+    public static Settings defaults() {
+      return new Settings(Set.of(), null, 10);
+    }
+  }
+
+  /** Lease-based leader election; null disables it (a single replica, or tests). */
+  public record LeaderElection(String leaseName, String leaseNamespace, String identity) {}
+
+  private final Operator operator;
+
+  public OperatorRuntime(KubernetesClient client, MeterRegistry meters, Clock clock, Settings settings) {
+    this.operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withMetrics(MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(meters).build())
+          .withConcurrentReconciliationThreads(settings.reconcileThreads())
+          // Server-side apply for every kind, Secrets and ConfigMaps included (JOSDK exempts them by default).
+          .withDefaultNonSSAResource(Set.of())
+          .withCloseClientOnStop(false)
+          .withReconciliationTerminationTimeout(Duration.ofSeconds(10));
+      if (settings.leaderElection() != null) {
+        LeaderElection le = settings.leaderElection();
+        o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(le.leaseName())
+            .withLeaseNamespace(le.leaseNamespace())
+            .withIdentity(le.identity())
+            .build());
+      }
+    });
+    KubernetesEventPublisher events = new KubernetesEventPublisher(client, clock);
+    TlsMaterialPlanner tlsPlanner = new TlsMaterialPlanner(new CertificateIssuer(clock, new SecureRandom()), clock);
+    operator.register(
+        new BuildkitBuilderReconciler(new BuilderDependents(), tlsPlanner, events, new BuilderMetrics(meters), clock),
+        o -> {
+          if (!settings.namespaces().isEmpty()) {
+            o.settingNamespaces(settings.namespaces());
+          }
+        });
+  }
+
+  public void start() {
+    operator.start();
+  }
+
+  public boolean isStarted() {
+    return operator.getRuntimeInfo().isStarted();
+  }
+
+  public boolean isHealthy() {
+    return operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  }
+
+  @Override
+  public void close() {
+    operator.stop();
+  }
+}
