@@ -5,12 +5,14 @@ import dev.buildcache.operator.builder.desired.BuilderLabels;
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.builder.desired.DesiredHash;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.List;
 
 /**
  * Base of every object a BuildkitBuilder owns. Subclasses only say what the object should be ({@link #render})
@@ -33,7 +35,18 @@ abstract class BuilderDependentResource<R extends HasMetadata> extends CRUDKuber
 
   @Override
   protected final R desired(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
-    return DesiredHash.stamp(render(builder, context));
+    R desired = render(builder, context);
+    // A controller reference (JOSDK's own is a plain owner reference): kubectl shows "Controlled By", and the
+    // garbage collector deletes dependents before the builder when foreground deletion is asked for.
+    desired.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
+        .withApiVersion(builder.getApiVersion())
+        .withKind(builder.getKind())
+        .withName(builder.getMetadata().getName())
+        .withUid(builder.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build()));
+    return DesiredHash.stamp(desired);
   }
 
   @Override

@@ -15,6 +15,7 @@ import dev.buildcache.operator.tls.TlsMaterialPlanner;
 import dev.buildcache.operator.units.Durations;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -71,6 +72,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
       String message = errors.stream().map(Object::toString).collect(Collectors.joining("; "));
       LOG.info("BuildkitBuilder {}/{} has an invalid spec, leaving its objects alone: {}",
           builder.getMetadata().getNamespace(), builder.getMetadata().getName(), message);
+      metrics.reconciled("invalid");
       return writeStatus(builder, copyFields(builder.getStatus()), BuilderStatusFactory.invalid(message));
     }
 
@@ -83,6 +85,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     BuilderStatusFactory.Observed observed =
         BuilderStatusFactory.observe(builder, dependents.observedStatefulSet(builder, context), tls);
     metrics.observe(builder, observed.fields(), tls);
+    metrics.reconciled("applied");
     return writeStatus(builder, observed.fields(), observed.conditions())
         .rescheduleAfter(untilNextRenewal(builder.getSpec(), tls));
   }
@@ -90,6 +93,12 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
   @Override
   public ErrorStatusUpdateControl<BuildkitBuilder> updateErrorStatus(BuildkitBuilder builder,
       Context<BuildkitBuilder> context, Exception e) {
+    if (e instanceof KubernetesClientException k && k.getCode() == 409) {
+      // Someone else wrote first (or our cache was behind); the retry will see the new version. Not a fault.
+      LOG.debug("conflict reconciling BuildkitBuilder {}/{}, retrying", builder.getMetadata().getNamespace(),
+          builder.getMetadata().getName());
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
     String message = oneLine(e);
     LOG.warn("reconcile of BuildkitBuilder {}/{} failed: {}", builder.getMetadata().getNamespace(),
         builder.getMetadata().getName(), message);

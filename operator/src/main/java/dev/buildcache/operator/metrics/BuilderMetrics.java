@@ -22,6 +22,11 @@ public class BuilderMetrics {
     this.registry = registry;
   }
 
+  /** Counts finished reconcile passes: {@code result} is {@code applied} or {@code invalid}. */
+  public void reconciled(String result) {
+    registry.counter("buildcache_reconciles_total", "controller", "buildkitbuilder", "result", result).increment();
+  }
+
   public void observe(BuildkitBuilder builder, BuildkitBuilderStatus status, TlsMaterial tls) {
     String namespace = builder.getMetadata().getNamespace();
     String name = builder.getMetadata().getName();

@@ -37,7 +37,8 @@ public final class OperatorRuntime implements AutoCloseable {
   public OperatorRuntime(KubernetesClient client, MeterRegistry meters, Clock clock, Settings settings) {
     this.operator = new Operator(o -> {
       o.withKubernetesClient(client)
-          .withMetrics(MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(meters).build())
+          // Per-resource JOSDK meters would tag every series with the resource name: unbounded cardinality.
+          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meters))
           .withConcurrentReconciliationThreads(settings.reconcileThreads())
           // Server-side apply for every kind, Secrets and ConfigMaps included (JOSDK exempts them by default).
           .withDefaultNonSSAResource(Set.of())

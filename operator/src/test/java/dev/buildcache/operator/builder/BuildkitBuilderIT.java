@@ -1,0 +1,273 @@
+package dev.buildcache.operator.builder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.buildcache.operator.api.status.ConditionType;
+import dev.buildcache.operator.api.status.Conditions;
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
+import dev.buildcache.operator.builder.desired.BuilderLabels;
+import dev.buildcache.operator.builder.desired.BuildkitdConfigFactory;
+import dev.buildcache.operator.testing.KubernetesTestCluster;
+import dev.buildcache.operator.testing.OperatorHarness;
+import dev.buildcache.operator.testing.TestBuilders;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The real operator against the in-process Kubernetes API: what a user would see. */
+class BuildkitBuilderIT {
+  private static final String NS = TestBuilders.NAMESPACE;
+
+  private KubernetesTestCluster cluster;
+  private KubernetesClient client;
+  private OperatorHarness operator;
+
+  @BeforeEach
+  void start() {
+    cluster = new KubernetesTestCluster();
+    client = cluster.client();
+    operator = new OperatorHarness(cluster);
+  }
+
+  @AfterEach
+  void stop() {
+    operator.close();
+    cluster.close();
+  }
+
+  @Test
+  void createsEveryOwnedObjectWithOwnerReferencesAndLabels() {
+    BuildkitBuilder created = client.resource(TestBuilders.builder("shared", s -> s.setReplicas(3))).create();
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      List<HasMetadata> owned = ownedObjects("shared");
+      assertThat(owned).hasSize(9).doesNotContainNull();
+      for (HasMetadata object : owned) {
+        assertThat(object.getMetadata().getOwnerReferences())
+            .as("owner references of %s %s", object.getKind(), object.getMetadata().getName())
+            .singleElement()
+            .satisfies(ref -> {
+              assertThat(ref.getUid()).isEqualTo(created.getMetadata().getUid());
+              assertThat(ref.getKind()).isEqualTo("BuildkitBuilder");
+              assertThat(ref.getController()).isTrue();
+            });
+        assertThat(object.getMetadata().getLabels())
+            .containsEntry(BuilderLabels.MANAGED_BY_KEY, BuilderLabels.MANAGED_BY_VALUE)
+            .containsEntry(BuilderLabels.INSTANCE_KEY, "shared")
+            .containsKey(BuilderLabels.NAME_KEY);
+      }
+    });
+    BuildkitBuilder builder = await().atMost(Duration.ofSeconds(30)).until(() -> get("shared"), b -> b.getStatus() != null);
+    assertThat(builder.getStatus().getEndpoint()).isEqualTo("tcp://shared.buildkite.svc:1234");
+    assertThat(builder.getStatus().getServerName()).isEqualTo("shared.buildkite.svc");
+    assertThat(builder.getStatus().getClientSecretName()).isEqualTo("shared-client-tls");
+    assertThat(builder.getStatus().getObservedGeneration()).isEqualTo(builder.getMetadata().getGeneration());
+    assertThat(builder.getStatus().getCertificates().getServerNotAfter()).isNotBlank();
+    assertThat(Conditions.isTrue(builder.getStatus().getConditions(), ConditionType.CERTIFICATES_READY)).isTrue();
+    assertThat(Conditions.find(builder.getStatus().getConditions(), ConditionType.READY))
+        .hasValueSatisfying(c -> assertThat(c.getReason()).isEqualTo("ReplicasNotReady"));
+    assertThat(client.apps().statefulSets().inNamespace(NS).withName("shared").get().getSpec().getReplicas()).isEqualTo(3);
+  }
+
+  @Test
+  void deletedServiceComesBack() {
+    client.resource(TestBuilders.builder("shared")).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> service("shared") != null);
+    String firstUid = service("shared").getMetadata().getUid();
+
+    client.services().inNamespace(NS).withName("shared").delete();
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      Service again = service("shared");
+      assertThat(again).isNotNull();
+      assertThat(again.getMetadata().getUid()).isNotEqualTo(firstUid);
+    });
+  }
+
+  @Test
+  void replicasAndGcChangesReachStatefulSetAndToml() {
+    client.resource(TestBuilders.builder("shared", s -> s.setReplicas(2))).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> statefulSet("shared") != null);
+    String hashBefore = configHash("shared");
+
+    editSpec("shared", b -> {
+      b.getSpec().setReplicas(4);
+      b.getSpec().getGc().setMaxUsedSpace("50Gi");
+      b.getSpec().getGc().setKeepDuration("72h");
+    });
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(statefulSet("shared").getSpec().getReplicas()).isEqualTo(4);
+      String toml = client.configMaps().inNamespace(NS).withName("shared-config").get().getData().get(BuildkitdConfigFactory.KEY);
+      assertThat(toml).contains("maxUsedSpace = \"53687091200\"").contains("keepDuration = \"72h\"");
+      assertThat(configHash("shared")).as("config change rolls the pods").isNotEqualTo(hashBefore);
+    });
+  }
+
+  @Test
+  void readyWhenStatefulSetReportsReadyReplicas() {
+    client.resource(TestBuilders.builder("shared", s -> s.setReplicas(2))).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> statefulSet("shared") != null);
+
+    markReady("shared", 2);
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      BuildkitBuilder builder = get("shared");
+      assertThat(builder.getStatus()).isNotNull();
+      assertThat(builder.getStatus().getReadyReplicas()).isEqualTo(2);
+      assertThat(Conditions.find(builder.getStatus().getConditions(), ConditionType.READY)).hasValueSatisfying(c -> {
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getReason()).isEqualTo("AllReplicasReady");
+        assertThat(c.getObservedGeneration()).isEqualTo(builder.getMetadata().getGeneration());
+      });
+      assertThat(Conditions.find(builder.getStatus().getConditions(), ConditionType.PROGRESSING))
+          .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("False"));
+      assertThat(events("shared")).extracting(Event::getReason).contains("AllReplicasReady");
+    });
+  }
+
+  @Test
+  void invalidSpecGetsConditionAndEventWhileOthersReconcile() {
+    client.resource(TestBuilders.builder("broken", s -> s.getTls().setRenewBefore("9000h"))).create();
+    client.resource(TestBuilders.builder("healthy")).create();
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      BuildkitBuilder broken = get("broken");
+      assertThat(broken.getStatus()).isNotNull();
+      assertThat(Conditions.find(broken.getStatus().getConditions(), ConditionType.DEGRADED)).hasValueSatisfying(c -> {
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getReason()).isEqualTo("InvalidSpec");
+        assertThat(c.getMessage()).contains("spec.tls.renewBefore").contains("shorter than spec.tls.certificateDuration");
+      });
+      assertThat(events("broken")).anySatisfy(e -> {
+        assertThat(e.getReason()).isEqualTo("InvalidSpec");
+        assertThat(e.getType()).isEqualTo("Warning");
+      });
+      assertThat(statefulSet("healthy")).isNotNull();
+      assertThat(get("healthy").getStatus()).isNotNull();
+      assertThat(get("healthy").getStatus().getEndpoint()).isEqualTo("tcp://healthy.buildkite.svc:1234");
+    });
+    assertThat(statefulSet("broken")).as("nothing is created for an invalid spec").isNull();
+    assertThat(client.secrets().inNamespace(NS).withName("broken-ca").get()).isNull();
+
+    editSpec("broken", b -> b.getSpec().getTls().setRenewBefore("360h"));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(statefulSet("broken")).isNotNull();
+      assertThat(Conditions.find(get("broken").getStatus().getConditions(), ConditionType.DEGRADED))
+          .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("False"));
+    });
+  }
+
+  @Test
+  void steadyStatePassMakesNoWrites() {
+    for (String name : List.of("a", "b", "c")) {
+      client.resource(TestBuilders.builder(name, s -> s.setReplicas(2))).create();
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> List.of("a", "b", "c").stream().allMatch(n -> {
+      BuildkitBuilder b = get(n);
+      return b.getStatus() != null && statefulSet(n) != null;
+    }));
+    List.of("a", "b", "c").forEach(n -> markReady(n, 2));
+    await().atMost(Duration.ofSeconds(30)).until(() -> List.of("a", "b", "c").stream()
+        .allMatch(n -> Conditions.isTrue(get(n).getStatus().getConditions(), ConditionType.READY)));
+
+    // A fresh operator resyncs every builder from scratch: a full reconcile pass over converged state.
+    operator.close();
+    int before = cluster.dispatcher().writeCount();
+    operator = new OperatorHarness(cluster);
+    await().atMost(Duration.ofSeconds(30)).until(() -> reconciles(operator) >= 3);
+    // and a change to a watched secondary object triggers another pass per builder
+    List.of("a", "b", "c").forEach(n -> client.configMaps().inNamespace(NS).withName(n + "-config")
+        .edit(cm -> { cm.getMetadata().getLabels().put("touched", "true"); return cm; }));
+    int touched = cluster.dispatcher().writeCount();
+    await().atMost(Duration.ofSeconds(30)).until(() -> reconciles(operator) >= 6);
+
+    assertThat(cluster.dispatcher().writesSince(before).subList(0, touched - before - 3))
+        .as("writes by the operator during the resync pass").isEmpty();
+    assertThat(cluster.dispatcher().writesSince(touched)).as("writes by the operator after a secondary changed").isEmpty();
+  }
+
+  static double reconciles(OperatorHarness operator) {
+    return operator.meters().counter("buildcache_reconciles_total", "controller", "buildkitbuilder", "result", "applied").count();
+  }
+
+  /** Spec edits from a test race with the operator's status writes; retry on conflict like kubectl would. */
+  private void editSpec(String name, java.util.function.Consumer<BuildkitBuilder> change) {
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+        .until(() -> {
+          client.resources(BuildkitBuilder.class).inNamespace(NS).withName(name).edit(b -> {
+            change.accept(b);
+            return b;
+          });
+          return true;
+        });
+  }
+
+  private void markReady(String name, int replicas) {
+    StatefulSet sts = statefulSet(name);
+    sts.setStatus(new StatefulSetStatusBuilder()
+        .withReplicas(replicas).withReadyReplicas(replicas).withUpdatedReplicas(replicas).withAvailableReplicas(replicas)
+        .withCurrentRevision(name + "-1").withUpdateRevision(name + "-1")
+        .withObservedGeneration(sts.getMetadata().getGeneration())
+        .build());
+    client.apps().statefulSets().inNamespace(NS).resource(sts).updateStatus();
+  }
+
+  private List<HasMetadata> ownedObjects(String name) {
+    return java.util.Arrays.asList(
+        client.secrets().inNamespace(NS).withName(name + "-ca").get(),
+        client.secrets().inNamespace(NS).withName(name + "-server-tls").get(),
+        client.secrets().inNamespace(NS).withName(name + "-client-tls").get(),
+        client.configMaps().inNamespace(NS).withName(name + "-config").get(),
+        service(name),
+        service(name + "-pods"),
+        statefulSet(name),
+        client.resources(PodDisruptionBudget.class).inNamespace(NS).withName(name).get(),
+        client.resources(NetworkPolicy.class).inNamespace(NS).withName(name).get());
+  }
+
+  private BuildkitBuilder get(String name) {
+    return client.resources(BuildkitBuilder.class).inNamespace(NS).withName(name).get();
+  }
+
+  private Service service(String name) {
+    return client.services().inNamespace(NS).withName(name).get();
+  }
+
+  private StatefulSet statefulSet(String name) {
+    return client.apps().statefulSets().inNamespace(NS).withName(name).get();
+  }
+
+  private String configHash(String name) {
+    return statefulSet(name).getSpec().getTemplate().getMetadata().getAnnotations().get("buildcache.dev/config-hash");
+  }
+
+  private List<Event> events(String name) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .toList();
+  }
+
+  @SuppressWarnings("unused")
+  private static Secret unused() {
+    return null;
+  }
+
+  @SuppressWarnings("unused")
+  private static ConfigMap unusedConfigMap() {
+    return null;
+  }
+}

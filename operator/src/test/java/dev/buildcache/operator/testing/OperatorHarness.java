@@ -1,0 +1,33 @@
+package dev.buildcache.operator.testing;
+
+import dev.buildcache.operator.runtime.OperatorRuntime;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+
+/** The real operator wiring, started against a {@link KubernetesTestCluster}. */
+public final class OperatorHarness implements AutoCloseable {
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final OperatorRuntime runtime;
+
+  public OperatorHarness(KubernetesTestCluster cluster) {
+    this(cluster, OperatorRuntime.Settings.defaults());
+  }
+
+  public OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings) {
+    runtime = new OperatorRuntime(cluster.client(), meters, Clock.systemUTC(), settings);
+    runtime.start();
+  }
+
+  public SimpleMeterRegistry meters() {
+    return meters;
+  }
+
+  public OperatorRuntime runtime() {
+    return runtime;
+  }
+
+  @Override
+  public void close() {
+    runtime.close();
+  }
+}

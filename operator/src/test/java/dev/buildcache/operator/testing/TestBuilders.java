@@ -1,0 +1,24 @@
+package dev.buildcache.operator.testing;
+
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderSpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.function.Consumer;
+
+/** Fixture builder: {@code TestBuilders.builder("shared", s -> s.setReplicas(3))}. */
+public final class TestBuilders {
+  public static final String NAMESPACE = "buildkite";
+
+  private TestBuilders() {}
+
+  public static BuildkitBuilder builder(String name) {
+    return builder(name, spec -> {});
+  }
+
+  public static BuildkitBuilder builder(String name, Consumer<BuildkitBuilderSpec> customize) {
+    BuildkitBuilder builder = new BuildkitBuilder();
+    builder.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).withGeneration(1L).build());
+    customize.accept(builder.getSpec());
+    return builder;
+  }
+}
