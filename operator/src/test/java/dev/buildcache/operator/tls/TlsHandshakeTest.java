@@ -1,0 +1,123 @@
+package dev.buildcache.operator.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.buildcache.operator.builder.desired.BuilderNames;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Real TLS 1.3 handshakes between a Java server and client using the material the operator issues. */
+class TlsHandshakeTest {
+  static final BuilderNames NAMES = new BuilderNames("shared", "buildkite");
+  static final CertificateIssuer ISSUER = new CertificateIssuer(Clock.systemUTC(), new SecureRandom());
+  static final TlsMaterial MATERIAL = new TlsMaterialPlanner(ISSUER, Clock.systemUTC()).plan(
+      new TlsMaterialPlanner.Request("ca", NAMES.serverName(), NAMES.serverDnsNames(), "client",
+          Duration.ofHours(2160), Duration.ofHours(360), Duration.ofHours(43800)),
+      TlsMaterialPlanner.Stored.empty());
+
+  @ParameterizedTest
+  @ValueSource(strings = {"shared", "shared.buildkite", "shared.buildkite.svc", "shared.buildkite.svc.cluster.local",
+      "shared-0.shared-pods.buildkite.svc", "shared-2.shared-pods.buildkite.svc.cluster.local"})
+  void clientWithIssuedBundleConnectsUnderEveryServerName(String serverName) throws Exception {
+    assertThat(handshake(MATERIAL.client(), serverName)).isEqualTo("pong");
+  }
+
+  @Test
+  void serverCertificateVerifiesAgainstTheCaForEveryName() throws Exception {
+    X509Certificate server = MATERIAL.server().certificate();
+    server.verify(MATERIAL.authority().certificate().getPublicKey());
+    assertThat(RenewalPolicy.dnsNames(server)).containsExactlyInAnyOrderElementsOf(NAMES.serverDnsNames());
+  }
+
+  @Test
+  void clientCertificateFromAnotherCaIsRejected() {
+    KeyAndCertificate foreignCa = ISSUER.issueAuthority("someone else", Duration.ofHours(100));
+    KeyAndCertificate foreignClient = ISSUER.issueClient(foreignCa, "intruder", Instant.now().plus(Duration.ofHours(10)));
+    assertThatThrownBy(() -> handshake(foreignClient, NAMES.serverName())).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void wrongServerNameIsRejected() {
+    assertThatThrownBy(() -> handshake(MATERIAL.client(), "evil.example.com")).isInstanceOf(SSLHandshakeException.class);
+  }
+
+  /** Runs one request/response over mutual TLS and returns the server's answer. */
+  static String handshake(KeyAndCertificate clientIdentity, String serverName) throws Exception {
+    SSLContext serverContext = context(MATERIAL.server(), MATERIAL.trustBundle());
+    SSLContext clientContext = context(clientIdentity, MATERIAL.trustBundle());
+    try (SSLServerSocket server = (SSLServerSocket) serverContext.getServerSocketFactory()
+        .createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      server.setNeedClientAuth(true);
+      CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
+        try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+          in.readNBytes(4);
+          out.write("pong".getBytes());
+        } catch (IOException e) {
+          // the client sees the failure
+        }
+      });
+      Socket plain = new Socket();
+      plain.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), 5000);
+      plain.setSoTimeout(5000);
+      try (SSLSocket client = (SSLSocket) clientContext.getSocketFactory().createSocket(plain, serverName, server.getLocalPort(), true)) {
+        SSLParameters params = client.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        params.setServerNames(List.of(new SNIHostName(serverName.replace("*", "x"))));
+        client.setSSLParameters(params);
+        client.startHandshake();
+        client.getOutputStream().write("ping".getBytes());
+        String answer = new String(client.getInputStream().readNBytes(4));
+        served.get(5, TimeUnit.SECONDS);
+        if (answer.length() < 4) {
+          throw new IOException("server closed the connection: client certificate rejected");
+        }
+        return answer;
+      }
+    }
+  }
+
+  static SSLContext context(KeyAndCertificate identity, String trustBundle) throws Exception {
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    keys.setKeyEntry("identity", identity.key(), new char[0], new Certificate[] {identity.certificate()});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, new char[0]);
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    int i = 0;
+    for (X509Certificate ca : Pem.certificates(trustBundle)) {
+      trust.setCertificateEntry("ca" + i++, ca);
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext context = SSLContext.getInstance("TLSv1.3");
+    context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
+    return context;
+  }
+}
