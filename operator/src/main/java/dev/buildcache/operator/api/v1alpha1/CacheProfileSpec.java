@@ -12,6 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "(has(self.registry) && (self.registry.type == 'oci' || has(self.registry.region)))"
+        + " || self.repository.matches('^[0-9]{12}\\\\.dkr\\\\.ecr\\\\.[a-z0-9-]+\\\\.amazonaws\\\\.com(\\\\.cn)?/')",
+    message = "registry.region is required for ECR unless the repository host names it (<account>.dkr.ecr.<region>.amazonaws.com)")
 public class CacheProfileSpec {
 
   @Required
@@ -71,11 +75,11 @@ public class CacheProfileSpec {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  @ValidationRule(value = "self.type != 'ecr' || has(self.region)", message = "registry.region is required for ECR")
   public static class RegistrySpec {
     @Default("ecr")
     private RegistryType type = RegistryType.ECR;
     @Pattern("^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+    @JsonPropertyDescription("ECR only: the AWS region. Unset: taken from the repository host.")
     private String region;
     @JsonPropertyDescription("OCI only: a kubernetes.io/dockerconfigjson Secret with credentials for the repository.")
     private String credentialsSecret;
