@@ -63,7 +63,7 @@ public final class RunCommand implements Callable<Integer> {
       String ns = leaseNamespace != null ? leaseNamespace
           : System.getenv("POD_NAMESPACE") != null ? System.getenv("POD_NAMESPACE") : client.getNamespace();
       String identity = System.getenv().getOrDefault("POD_NAME", System.getenv().getOrDefault("HOSTNAME", "buildcache-operator"));
-      election = new OperatorRuntime.LeaderElection(leaseName, ns, identity);
+      election = OperatorRuntime.LeaderElection.of(leaseName, ns, identity);
     }
     Set<String> watched = new LinkedHashSet<>(namespaces);
     OperatorRuntime runtime = new OperatorRuntime(client, meters, Clock.systemUTC(),

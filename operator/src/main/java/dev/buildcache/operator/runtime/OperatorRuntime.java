@@ -29,8 +29,17 @@ public final class OperatorRuntime implements AutoCloseable {
     }
   }
 
-  /** Lease-based leader election; null disables it (a single replica, or tests). */
-  public record LeaderElection(String leaseName, String leaseNamespace, String identity) {}
+  /**
+   * Lease-based leader election; null disables it (a single replica). A replica that loses the lease exits, so
+   * that Kubernetes restarts it as a clean follower, unless {@code exitOnStopLeading} is false (tests).
+   */
+  public record LeaderElection(String leaseName, String leaseNamespace, String identity, Duration leaseDuration,
+      Duration renewDeadline, Duration retryPeriod, boolean exitOnStopLeading) {
+    public static LeaderElection of(String leaseName, String leaseNamespace, String identity) {
+      return new LeaderElection(leaseName, leaseNamespace, identity, Duration.ofSeconds(15), Duration.ofSeconds(10),
+          Duration.ofSeconds(2), true);
+    }
+  }
 
   private final Operator operator;
 
@@ -49,6 +58,10 @@ public final class OperatorRuntime implements AutoCloseable {
         o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(le.leaseName())
             .withLeaseNamespace(le.leaseNamespace())
             .withIdentity(le.identity())
+            .withLeaseDuration(le.leaseDuration())
+            .withRenewDeadline(le.renewDeadline())
+            .withRetryPeriod(le.retryPeriod())
+            .withExitOnStopLeading(le.exitOnStopLeading())
             .build());
       }
     });

@@ -35,6 +35,13 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     String method = request.getMethod();
+    if (request.getPath().endsWith("/selfsubjectrulesreviews")) {
+      // JOSDK checks its Lease permissions before electing a leader; this API server grants them.
+      return new MockResponse().setResponseCode(201).setBody("{\"apiVersion\":\"authorization.k8s.io/v1\","
+          + "\"kind\":\"SelfSubjectRulesReview\",\"metadata\":{},\"spec\":{},\"status\":{\"incomplete\":false,"
+          + "\"resourceRules\":[{\"verbs\":[\"get\",\"list\",\"watch\",\"create\",\"update\",\"patch\",\"delete\"],"
+          + "\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"]}],\"nonResourceRules\":[]}}");
+    }
     if (!"GET".equals(method)) {
       writes.add(new Write(method, request.getPath()));
       for (Map.Entry<String, AtomicInteger> failure : failNext.entrySet()) {
