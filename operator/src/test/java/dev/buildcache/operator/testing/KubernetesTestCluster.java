@@ -54,6 +54,11 @@ public final class KubernetesTestCluster implements AutoCloseable {
     return client;
   }
 
+  /** Base URL of the API server, for a kubeconfig used by an operator in another process. */
+  public String url() {
+    return client.getMasterUrl().toString();
+  }
+
   public SsaCrudDispatcher dispatcher() {
     return dispatcher;
   }

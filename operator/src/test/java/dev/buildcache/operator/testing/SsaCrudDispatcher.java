@@ -27,7 +27,11 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
   private static final String APPLY = "application/apply-patch+yaml";
 
   /** A write the API server received. */
-  public record Write(String method, String path) {}
+  public record Write(String method, String path, long nanoTime) {
+    public Write(String method, String path) {
+      this(method, path, System.nanoTime());
+    }
+  }
 
   private final List<Write> writes = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> failNext = new ConcurrentHashMap<>();
