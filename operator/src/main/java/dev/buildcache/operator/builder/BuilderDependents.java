@@ -9,6 +9,7 @@ import dev.buildcache.operator.builder.desired.PodDisruptionBudgetFactory;
 import dev.buildcache.operator.builder.desired.SecretFactory;
 import dev.buildcache.operator.builder.desired.ServiceFactory;
 import dev.buildcache.operator.builder.desired.StatefulSetFactory;
+import dev.buildcache.operator.tls.KeyAndCertificate;
 import dev.buildcache.operator.tls.TlsMaterial;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -23,14 +24,21 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** The owned objects of a BuildkitBuilder, one dependent each, reconciled in dependency order. */
 public final class BuilderDependents {
   static final String TLS_MATERIAL = "buildcache.dev/tls-material";
 
-  final CaSecretDependentResource caSecret = new CaSecretDependentResource();
-  final ServerSecretDependentResource serverSecret = new ServerSecretDependentResource();
-  final ClientSecretDependentResource clientSecret = new ClientSecretDependentResource();
+  final TlsSecretDependentResource caSecret = new TlsSecretDependentResource(BuilderNames::caSecret,
+      "certificate-authority", tls -> Map.of(
+          SecretFactory.CA_CERT, tls.authority().certificatePem(),
+          SecretFactory.CA_KEY, tls.authority().keyPem(),
+          SecretFactory.TRUST_BUNDLE, tls.trustBundle()));
+  final TlsSecretDependentResource serverSecret = new TlsSecretDependentResource(BuilderNames::serverSecret,
+      "server-tls", tls -> bundle(tls, tls.server()));
+  final TlsSecretDependentResource clientSecret = new TlsSecretDependentResource(BuilderNames::clientSecret,
+      "client-tls", tls -> bundle(tls, tls.client()));
   final ConfigMapDependentResource configMap = new ConfigMapDependentResource();
   final ServiceDependentResource service = new ServiceDependentResource();
   final HeadlessServiceDependentResource headlessService = new HeadlessServiceDependentResource();
@@ -77,6 +85,13 @@ public final class BuilderDependents {
     return dependent.getSecondaryResource(builder, context);
   }
 
+  /** What buildkitd and buildx read: the trust bundle, a certificate and its key. */
+  private static Map<String, String> bundle(TlsMaterial tls, KeyAndCertificate identity) {
+    return Map.of(SecretFactory.BUNDLE_CA, tls.trustBundle(),
+        SecretFactory.BUNDLE_CERT, identity.certificatePem(),
+        SecretFactory.BUNDLE_KEY, identity.keyPem());
+  }
+
   static TlsMaterial tls(Context<BuildkitBuilder> context) {
     return context.managedWorkflowAndDependentResourceContext().getMandatory(TLS_MATERIAL, TlsMaterial.class);
   }
@@ -86,51 +101,27 @@ public final class BuilderDependents {
     return DesiredHash.sha256(BuildkitdConfigFactory.toml(builder), tls.trustBundle(), tls.server().certificatePem());
   }
 
-  static final class CaSecretDependentResource extends BuilderDependentResource<Secret> {
-    CaSecretDependentResource() { super(Secret.class); }
+  /** One of the builder's three TLS Secrets: which one is a name and a rendering of the planned material. */
+  static final class TlsSecretDependentResource extends BuilderDependentResource<Secret> {
+    private final Function<BuilderNames, String> name;
+    private final String component;
+    private final Function<TlsMaterial, Map<String, String>> data;
 
-    @Override
-    protected String objectName(BuilderNames names) { return names.caSecret(); }
-
-    @Override
-    protected Secret render(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
-      TlsMaterial tls = tls(context);
-      return SecretFactory.secret(BuilderNames.of(builder), objectName(BuilderNames.of(builder)), "certificate-authority",
-          Map.of(SecretFactory.CA_CERT, tls.authority().certificatePem(),
-              SecretFactory.CA_KEY, tls.authority().keyPem(),
-              SecretFactory.TRUST_BUNDLE, tls.trustBundle()));
+    TlsSecretDependentResource(Function<BuilderNames, String> name, String component,
+        Function<TlsMaterial, Map<String, String>> data) {
+      super(Secret.class);
+      this.name = name;
+      this.component = component;
+      this.data = data;
     }
-  }
-
-  static final class ServerSecretDependentResource extends BuilderDependentResource<Secret> {
-    ServerSecretDependentResource() { super(Secret.class); }
 
     @Override
-    protected String objectName(BuilderNames names) { return names.serverSecret(); }
+    protected String objectName(BuilderNames names) { return name.apply(names); }
 
     @Override
     protected Secret render(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
-      TlsMaterial tls = tls(context);
-      return SecretFactory.secret(BuilderNames.of(builder), objectName(BuilderNames.of(builder)), "server-tls",
-          Map.of(SecretFactory.BUNDLE_CA, tls.trustBundle(),
-              SecretFactory.BUNDLE_CERT, tls.server().certificatePem(),
-              SecretFactory.BUNDLE_KEY, tls.server().keyPem()));
-    }
-  }
-
-  static final class ClientSecretDependentResource extends BuilderDependentResource<Secret> {
-    ClientSecretDependentResource() { super(Secret.class); }
-
-    @Override
-    protected String objectName(BuilderNames names) { return names.clientSecret(); }
-
-    @Override
-    protected Secret render(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
-      TlsMaterial tls = tls(context);
-      return SecretFactory.secret(BuilderNames.of(builder), objectName(BuilderNames.of(builder)), "client-tls",
-          Map.of(SecretFactory.BUNDLE_CA, tls.trustBundle(),
-              SecretFactory.BUNDLE_CERT, tls.client().certificatePem(),
-              SecretFactory.BUNDLE_KEY, tls.client().keyPem()));
+      BuilderNames names = BuilderNames.of(builder);
+      return SecretFactory.secret(names, objectName(names), component, data.apply(tls(context)));
     }
   }
 

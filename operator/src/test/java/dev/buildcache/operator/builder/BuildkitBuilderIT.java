@@ -11,10 +11,8 @@ import dev.buildcache.operator.builder.desired.BuildkitdConfigFactory;
 import dev.buildcache.operator.testing.KubernetesTestCluster;
 import dev.buildcache.operator.testing.OperatorHarness;
 import dev.buildcache.operator.testing.TestBuilders;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
@@ -259,15 +257,5 @@ class BuildkitBuilderIT {
     return client.v1().events().inNamespace(NS).list().getItems().stream()
         .filter(e -> name.equals(e.getInvolvedObject().getName()))
         .toList();
-  }
-
-  @SuppressWarnings("unused")
-  private static Secret unused() {
-    return null;
-  }
-
-  @SuppressWarnings("unused")
-  private static ConfigMap unusedConfigMap() {
-    return null;
   }
 }

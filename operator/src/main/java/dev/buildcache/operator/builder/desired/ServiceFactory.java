@@ -11,37 +11,29 @@ public final class ServiceFactory {
 
   public static Service clusterIp(BuildkitBuilder builder) {
     BuilderNames names = BuilderNames.of(builder);
-    return new ServiceBuilder()
-        .withNewMetadata()
-        .withName(names.service())
-        .withNamespace(names.namespace())
-        .withLabels(BuilderLabels.common(names.name(), "builder"))
-        .endMetadata()
-        .withNewSpec()
-        .withType("ClusterIP")
-        .withSelector(BuilderLabels.selector(names.name()))
-        .addNewPort().withName("grpc").withPort(BuilderNames.GRPC_PORT).withTargetPort(new IntOrString("grpc")).withProtocol("TCP").endPort()
-        .addNewPort().withName("metrics").withPort(BuilderNames.METRICS_PORT).withTargetPort(new IntOrString("metrics")).withProtocol("TCP").endPort()
-        .endSpec()
-        .build();
+    return service(names, names.service()).editSpec().withType("ClusterIP").endSpec().build();
   }
 
   public static Service headless(BuildkitBuilder builder) {
     BuilderNames names = BuilderNames.of(builder);
+    return service(names, names.headlessService()).editSpec()
+        .withClusterIP("None")
+        // Per-pod DNS must resolve before a pod is ready, so that the operator and probes can address it.
+        .withPublishNotReadyAddresses(true)
+        .endSpec().build();
+  }
+
+  private static ServiceBuilder service(BuilderNames names, String name) {
     return new ServiceBuilder()
         .withNewMetadata()
-        .withName(names.headlessService())
+        .withName(name)
         .withNamespace(names.namespace())
         .withLabels(BuilderLabels.common(names.name(), "builder"))
         .endMetadata()
         .withNewSpec()
-        .withClusterIP("None")
-        // Per-pod DNS must resolve before a pod is ready, so that the operator and probes can address it.
-        .withPublishNotReadyAddresses(true)
         .withSelector(BuilderLabels.selector(names.name()))
         .addNewPort().withName("grpc").withPort(BuilderNames.GRPC_PORT).withTargetPort(new IntOrString("grpc")).withProtocol("TCP").endPort()
         .addNewPort().withName("metrics").withPort(BuilderNames.METRICS_PORT).withTargetPort(new IntOrString("metrics")).withProtocol("TCP").endPort()
-        .endSpec()
-        .build();
+        .endSpec();
   }
 }
