@@ -1,0 +1,25 @@
+package dev.buildcache.operator.gc;
+
+import java.util.List;
+
+/**
+ * The planner's output. Byte figures are de-duplicated: each blob counts once per repository.
+ *
+ * @param bytesBefore unique bytes referenced by cache manifests before the plan
+ * @param bytesAfter unique bytes referenced by the cache manifests that remain
+ * @param reclaimedBytes bytes no remaining manifest (cache or not) references: what the registry can free
+ */
+public record GcPlan(
+    List<GcDecision> deletions,
+    List<GcDecision> skipped,
+    int scannedImages,
+    int cacheImages,
+    long bytesBefore,
+    long bytesAfter,
+    long reclaimedBytes) {
+
+  public GcPlan {
+    deletions = List.copyOf(deletions);
+    skipped = List.copyOf(skipped);
+  }
+}

@@ -1,0 +1,34 @@
+package dev.buildcache.operator.gc;
+
+/** Why an image was deleted or kept. Every decision of the planner and runner carries one. */
+public enum GcReason {
+  MAX_AGE("MaxAge", true),
+  UNTAGGED_ORPHAN("UntaggedOrphan", true),
+  OVER_BUDGET("OverBudget", true),
+  NOT_CACHE("NotCache", false),
+  TAG_NOT_CACHE("TagNotCache", false),
+  REFERENCED_BY_INDEX("ReferencedByIndex", false),
+  PROTECTED("Protected", false),
+  TOO_YOUNG("YoungerThanMinAge", false),
+  AGE_UNKNOWN("AgeUnknown", false),
+  KEEP_LATEST("KeepLatest", false),
+  WITHIN_POLICY("WithinPolicy", false),
+  CHANGED_SINCE_PLANNING("ChangedSincePlanning", false),
+  DELETE_FAILED("DeleteFailed", false);
+
+  private final String code;
+  private final boolean deletes;
+
+  GcReason(String code, boolean deletes) {
+    this.code = code;
+    this.deletes = deletes;
+  }
+
+  public String code() {
+    return code;
+  }
+
+  public boolean deletes() {
+    return deletes;
+  }
+}
