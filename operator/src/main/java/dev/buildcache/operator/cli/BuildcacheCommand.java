@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Shared BuildKit builders and bounded registry build cache for CI, on Kubernetes.",
-    subcommands = {RunCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, GcCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class BuildcacheCommand implements Runnable {
 
   @CommandLine.Spec
@@ -20,7 +20,19 @@ public final class BuildcacheCommand implements Runnable {
   }
 
   public static CommandLine newCommandLine() {
-    return new CommandLine(new BuildcacheCommand());
+    CommandLine commandLine = new CommandLine(new BuildcacheCommand());
+    // A bad flag gets one line naming it, not the whole usage text.
+    commandLine.setParameterExceptionHandler((e, args) -> {
+      CommandLine cmd = e.getCommandLine();
+      cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+      cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+      return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    });
+    commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+      cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+      return 1;
+    });
+    return commandLine;
   }
 
   @Override

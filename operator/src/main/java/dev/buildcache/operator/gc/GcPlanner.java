@@ -111,6 +111,31 @@ public final class GcPlanner {
         accounting.reclaimed);
   }
 
+  /**
+   * The plan as carried out: only {@code done} of its deletions happened (in plan order); bytes are recounted so
+   * the report never claims what a skipped or failed deletion would have freed. {@code notDone} joins the skips.
+   */
+  public static GcPlan settle(List<RepositoryImage> repository, GcPlan plan, Set<String> done, List<GcDecision> notDone) {
+    RepositoryImage[] images = repository.toArray(RepositoryImage[]::new);
+    Arrays.sort(images, Comparator.comparing(RepositoryImage::digest));
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < images.length; i++) {
+      index.put(images[i].digest(), i);
+    }
+    Accounting accounting = new Accounting(images);
+    List<GcDecision> deletions = new ArrayList<>();
+    for (GcDecision d : plan.deletions()) {
+      if (done.contains(d.digest())) {
+        deletions.add(new GcDecision(d.digest(), d.tags(), d.reason(), d.detail(), accounting.remove(index.get(d.digest()))));
+      }
+    }
+    List<GcDecision> skipped = new ArrayList<>(plan.skipped());
+    skipped.addAll(notDone);
+    skipped.sort(Comparator.comparing(GcDecision::digest));
+    return new GcPlan(deletions, skipped, plan.scannedImages(), plan.cacheImages(), accounting.cacheBytesBefore,
+        accounting.cacheBytes, accounting.reclaimed);
+  }
+
   private static GcDecision safetyCheck(RepositoryImage image, RetentionPolicy policy, Instant now, Set<String> referencedByIndex) {
     if (!policy.allTagsAreCacheTags(image.tags())) {
       List<String> foreign = image.tags().stream()
