@@ -33,8 +33,9 @@ public final class GcPlanner {
       Comparator.comparing(RepositoryImage::lastUsed).thenComparing(RepositoryImage::digest);
 
   public static GcPlan plan(List<RepositoryImage> repository, RetentionPolicy policy, Instant now) {
+    // No sort of the whole repository: every ordering below ends in a digest comparison, so the plan does not
+    // depend on the input order.
     RepositoryImage[] images = repository.toArray(RepositoryImage[]::new);
-    Arrays.sort(images, Comparator.comparing(RepositoryImage::digest));
     Accounting accounting = new Accounting(images);
 
     Set<String> referencedByIndex = new HashSet<>();
@@ -43,8 +44,8 @@ public final class GcPlanner {
     }
 
     List<GcDecision> skipped = new ArrayList<>();
-    List<Integer> evictable = new ArrayList<>();
-    List<Integer> taggedCandidates = new ArrayList<>();
+    int[] evictable = new int[images.length];
+    int evictableCount = 0;
     int cacheImages = 0;
     for (int i = 0; i < images.length; i++) {
       RepositoryImage image = images[i];
@@ -59,44 +60,47 @@ public final class GcPlanner {
       if (kept != null) {
         skipped.add(kept);
       } else {
-        evictable.add(i);
-        if (image.tagged()) {
-          taggedCandidates.add(i);
-        }
+        evictable[evictableCount++] = i;
+      }
+    }
+    int[] order = leastRecentlyUsedFirst(images, Arrays.copyOf(evictable, evictableCount));
+
+    boolean[] keepLatest = new boolean[images.length];
+    for (int k = order.length - 1, kept = 0; k >= 0 && kept < policy.keepLatest(); k--) {
+      if (images[order[k]].tagged()) {
+        keepLatest[order[k]] = true;
+        kept++;
       }
     }
 
-    Set<Integer> keepLatest = new HashSet<>();
-    if (policy.keepLatest() > 0) {
-      taggedCandidates.sort(Comparator.comparing((Integer i) -> images[i], LEAST_RECENTLY_USED).reversed());
-      keepLatest.addAll(taggedCandidates.subList(0, Math.min(policy.keepLatest(), taggedCandidates.size())));
-    }
-
     List<GcDecision> deletions = new ArrayList<>();
-    List<Integer> remaining = new ArrayList<>();
-    evictable.sort(Comparator.comparing((Integer i) -> images[i], LEAST_RECENTLY_USED));
-    for (int i : evictable) {
+    int[] remaining = new int[order.length];
+    int remainingCount = 0;
+    for (int i : order) {
       RepositoryImage image = images[i];
-      if (keepLatest.contains(i)) {
+      if (keepLatest[i]) {
         skipped.add(keep(image, GcReason.KEEP_LATEST, "one of the newest " + policy.keepLatest() + " cache images"));
       } else if (policy.maxAge() != null && image.lastUsed().isBefore(now.minus(policy.maxAge()))) {
         deletions.add(delete(image, GcReason.MAX_AGE, "unused for " + Durations.format(Duration.between(image.lastUsed(), now))
             + ", longer than max-age " + Durations.format(policy.maxAge()), accounting.remove(i)));
       } else {
-        remaining.add(i);
+        remaining[remainingCount++] = i;
       }
     }
-    List<Integer> afterOrphans = new ArrayList<>();
-    for (int i : remaining) {
+    int[] afterOrphans = new int[remainingCount];
+    int afterOrphansCount = 0;
+    for (int r = 0; r < remainingCount; r++) {
+      int i = remaining[r];
       RepositoryImage image = images[i];
       if (policy.untaggedAfter() != null && !image.tagged() && image.pushedAt().isBefore(now.minus(policy.untaggedAfter()))) {
         deletions.add(delete(image, GcReason.UNTAGGED_ORPHAN, "untagged for up to " + Durations.format(Duration.between(image.pushedAt(), now))
             + ", longer than untagged-after " + Durations.format(policy.untaggedAfter()), accounting.remove(i)));
       } else {
-        afterOrphans.add(i);
+        afterOrphans[afterOrphansCount++] = i;
       }
     }
-    for (int i : afterOrphans) {
+    for (int r = 0; r < afterOrphansCount; r++) {
+      int i = afterOrphans[r];
       RepositoryImage image = images[i];
       if (policy.maxTotalSize() != null && accounting.cacheBytes > policy.maxTotalSize()) {
         long before = accounting.cacheBytes;
@@ -112,12 +116,50 @@ public final class GcPlanner {
   }
 
   /**
+   * Indexes ordered by last use, oldest first, ties by digest. Sorted as primitives: each long packs the second of
+   * last use above the index, so no boxing and no comparator calls; equal seconds are then ordered by
+   * {@link #LEAST_RECENTLY_USED} (nanoseconds, then digest).
+   */
+  static int[] leastRecentlyUsedFirst(RepositoryImage[] images, int[] indexes) {
+    long[] packed = new long[indexes.length];
+    for (int k = 0; k < indexes.length; k++) {
+      packed[k] = (images[indexes[k]].lastUsed().getEpochSecond() << INDEX_BITS) | indexes[k];
+    }
+    Arrays.sort(packed);
+    int[] order = new int[indexes.length];
+    for (int k = 0; k < packed.length; k++) {
+      order[k] = (int) (packed[k] & INDEX_MASK);
+    }
+    for (int start = 0; start < order.length; ) {
+      int end = start + 1;
+      long second = packed[start] >>> INDEX_BITS;
+      while (end < order.length && (packed[end] >>> INDEX_BITS) == second) {
+        end++;
+      }
+      if (end - start > 1) {
+        Integer[] run = new Integer[end - start];
+        for (int k = start; k < end; k++) {
+          run[k - start] = order[k];
+        }
+        Arrays.sort(run, Comparator.comparing((Integer i) -> images[i], LEAST_RECENTLY_USED));
+        for (int k = start; k < end; k++) {
+          order[k] = run[k - start];
+        }
+      }
+      start = end;
+    }
+    return order;
+  }
+
+  private static final int INDEX_BITS = 26;
+  private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
+
+  /**
    * The plan as carried out: only {@code done} of its deletions happened (in plan order); bytes are recounted so
    * the report never claims what a skipped or failed deletion would have freed. {@code notDone} joins the skips.
    */
   public static GcPlan settle(List<RepositoryImage> repository, GcPlan plan, Set<String> done, List<GcDecision> notDone) {
     RepositoryImage[] images = repository.toArray(RepositoryImage[]::new);
-    Arrays.sort(images, Comparator.comparing(RepositoryImage::digest));
     Map<String, Integer> index = new HashMap<>();
     for (int i = 0; i < images.length; i++) {
       index.put(images[i].digest(), i);
@@ -168,42 +210,49 @@ public final class GcPlanner {
   }
 
   /**
-   * Reference counts of every blob over all manifests and over cache manifests. A manifest's own bytes count as
-   * a blob only it references.
+   * Reference counts of every blob over all manifests and over cache manifests. Each manifest's own bytes belong
+   * to it alone and are counted with it.
    */
   private static final class Accounting {
     final int[][] refs;
     final long[] size;
+    final long[] manifestSize;
     final int[] allRefs;
     final int[] cacheRefs;
     final boolean[] cache;
-    final boolean[] removed;
     final long cacheBytesBefore;
     long cacheBytes;
     long reclaimed;
 
     Accounting(RepositoryImage[] images) {
-      Map<String, Integer> ids = new HashMap<>(images.length * 8);
-      List<Long> sizes = new ArrayList<>();
+      long references = 0;
+      for (RepositoryImage image : images) {
+        references += image.blobs().size();
+      }
+      // Most repositories share many layers: start at half the references and let the index grow if needed.
+      DigestIndex index = new DigestIndex((int) Math.min(Integer.MAX_VALUE / 8, Math.max(16, references / 2)));
       refs = new int[images.length][];
       cache = new boolean[images.length];
-      removed = new boolean[images.length];
+      manifestSize = new long[images.length];
       for (int i = 0; i < images.length; i++) {
         RepositoryImage image = images[i];
         cache[i] = image.cache();
-        int[] r = new int[image.blobs().size() + 1];
-        int n = 0;
-        r[n++] = intern(ids, sizes, "manifest:" + image.digest(), image.manifestSize());
-        for (Blob b : image.blobs()) {
-          r[n++] = intern(ids, sizes, b.digest(), b.size());
+        manifestSize[i] = image.manifestSize();
+        int[] r = new int[image.blobs().size()];
+        for (int b = 0; b < r.length; b++) {
+          Blob blob = image.blobs().get(b);
+          r[b] = index.intern(blob.digest(), blob.size());
         }
-        refs[i] = Arrays.stream(r, 0, n).distinct().toArray();
+        refs[i] = distinct(r);
       }
-      size = sizes.stream().mapToLong(Long::longValue).toArray();
+      size = index.sizes();
       allRefs = new int[size.length];
       cacheRefs = new int[size.length];
       long total = 0;
       for (int i = 0; i < refs.length; i++) {
+        if (cache[i]) {
+          total += manifestSize[i];
+        }
         for (int b : refs[i]) {
           allRefs[b]++;
           if (cache[i] && cacheRefs[b]++ == 0) {
@@ -215,20 +264,24 @@ public final class GcPlanner {
       cacheBytes = total;
     }
 
-    private static int intern(Map<String, Integer> ids, List<Long> sizes, String digest, long blobSize) {
-      Integer id = ids.get(digest);
-      if (id == null) {
-        id = sizes.size();
-        ids.put(digest, id);
-        sizes.add(blobSize);
+    /** Sorts in place and drops repeats; copies only when a manifest names a blob twice. */
+    private static int[] distinct(int[] ids) {
+      Arrays.sort(ids);
+      int n = 0;
+      for (int i = 0; i < ids.length; i++) {
+        if (i == 0 || ids[i] != ids[i - 1]) {
+          ids[n++] = ids[i];
+        }
       }
-      return id;
+      return n == ids.length ? ids : Arrays.copyOf(ids, n);
     }
 
     /** Removes image {@code i}; returns the bytes that no remaining manifest references any more. */
     long remove(int i) {
-      removed[i] = true;
-      long freed = 0;
+      long freed = manifestSize[i];
+      if (cache[i]) {
+        cacheBytes -= manifestSize[i];
+      }
       for (int b : refs[i]) {
         if (--allRefs[b] == 0) {
           freed += size[b];

@@ -1,0 +1,163 @@
+package dev.buildcache.operator.bench;
+
+import dev.buildcache.operator.gc.Blob;
+import dev.buildcache.operator.gc.GcPlan;
+import dev.buildcache.operator.gc.GcPlanner;
+import dev.buildcache.operator.gc.GcReport;
+import dev.buildcache.operator.gc.GcRunner;
+import dev.buildcache.operator.gc.RepositoryImage;
+import dev.buildcache.operator.gc.RetentionPolicy;
+import dev.buildcache.operator.registry.ApiCalls;
+import dev.buildcache.operator.registry.RepositoryReference;
+import dev.buildcache.operator.registry.ecr.EcrRegistryClient;
+import dev.buildcache.operator.testing.EcrProtocolServer;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * GC benchmarks. {@code plan IMAGES LAYERS SHARED RUNS}: median planning time and peak heap over generated
+ * repositories ({@code SHARED} = fraction of layer references that point into a shared pool of base layers).
+ * {@code ecr-calls IMAGES}: API calls of a full run through the real SDK against the local ECR-protocol server,
+ * against the minimum. Run through {@code bench/gc.sh}.
+ */
+public final class GcBench {
+  static final Instant NOW = Instant.parse("2026-11-28T00:00:00Z");
+
+  public static void main(String[] args) throws Exception {
+    switch (args[0]) {
+      case "plan" -> plan(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Double.parseDouble(args[3]), Integer.parseInt(args[4]));
+      case "ecr-calls" -> ecrCalls(Integer.parseInt(args[1]));
+      default -> throw new IllegalArgumentException("plan | ecr-calls");
+    }
+  }
+
+  static RetentionPolicy policy(String maxSize) {
+    return RetentionPolicy.parse(new RetentionPolicy.Raw(List.of("cache-*"), List.of("cache-main"), "30d", maxSize, 5, "1h", "24h"),
+        RetentionPolicy.FieldNames.CLI);
+  }
+
+  static void plan(int images, int layers, double shared, int runs) {
+    List<RepositoryImage> repository = generate(images, layers, shared, 42);
+    System.gc();
+    long baseline = usedHeap();
+    List<Double> millis = new ArrayList<>();
+    long peak = 0;
+    GcPlan plan = null;
+    for (int run = 0; run < runs + 1; run++) {
+      resetPeaks();
+      long start = System.nanoTime();
+      plan = GcPlanner.plan(repository, policy(Long.toString(totalBytes(repository) / 2)), NOW);
+      double ms = (System.nanoTime() - start) / 1e6;
+      if (run > 0) { // the first run warms the JIT
+        millis.add(ms);
+        peak = Math.max(peak, peakHeap());
+      }
+    }
+    Collections.sort(millis);
+    System.out.printf(Locale.ROOT, "plan %d images x %d layers (%.0f%% shared): median %.0f ms over %d runs %s; "
+            + "heap with input %.0f MiB, peak during planning %.0f MiB (max heap %.0f MiB); %d deletions, %d -> %d bytes%n",
+        images, layers, shared * 100, millis.get(millis.size() / 2), runs, millis, baseline / 1048576.0, peak / 1048576.0,
+        Runtime.getRuntime().maxMemory() / 1048576.0, plan.deletions().size(), plan.bytesBefore(), plan.bytesAfter());
+  }
+
+  /** Cache images with {@code layers} layers; {@code shared} of the references hit a pool of base layers. */
+  static List<RepositoryImage> generate(int images, int layers, double shared, long seed) {
+    Random random = new Random(seed);
+    int pool = Math.max(100, images / 50);
+    List<Blob> base = new ArrayList<>(pool);
+    for (int i = 0; i < pool; i++) {
+      base.add(new Blob(digest(random), 5_000_000 + random.nextInt(50_000_000)));
+    }
+    List<RepositoryImage> out = new ArrayList<>(images);
+    int sharedPerImage = (int) Math.round(layers * shared);
+    for (int i = 0; i < images; i++) {
+      List<Blob> blobs = new ArrayList<>(layers + 1);
+      blobs.add(new Blob(digest(random), 2_000));
+      for (int l = 0; l < layers; l++) {
+        blobs.add(l < sharedPerImage ? base.get(random.nextInt(pool)) : new Blob(digest(random), 100_000 + random.nextInt(20_000_000)));
+      }
+      Instant pushed = NOW.minus(Duration.ofMinutes(random.nextInt(60 * 24 * 60)));
+      List<String> tags = i % 10 == 0 ? List.of() : List.of("cache-b" + i);
+      out.add(new RepositoryImage(digest(random), tags, true, pushed, pushed, 3_000, blobs, List.of()));
+    }
+    return out;
+  }
+
+  static String digest(Random random) {
+    char[] hex = "0123456789abcdef".toCharArray();
+    char[] out = new char[71];
+    "sha256:".getChars(0, 7, out, 0);
+    for (int i = 7; i < 71; i++) {
+      out[i] = hex[random.nextInt(16)];
+    }
+    return new String(out);
+  }
+
+  static long totalBytes(List<RepositoryImage> images) {
+    return GcPlanner.plan(images.subList(0, 1), policy(null), NOW).bytesBefore() * images.size() / 4;
+  }
+
+  static void resetPeaks() {
+    System.gc();
+    ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+  }
+
+  static long peakHeap() {
+    return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
+        .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+  }
+
+  static long usedHeap() {
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  static void ecrCalls(int images) throws Exception {
+    try (EcrProtocolServer ecr = new EcrProtocolServer()) {
+      String config = "application/vnd.buildkit.cacheconfig.v0";
+      int expired = 0;
+      for (int i = 0; i < images; i++) {
+        boolean old = i % 4 == 0;
+        expired += old ? 1 : 0;
+        String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\""
+            + config + "\",\"digest\":\"sha256:c" + i + "\",\"size\":100},\"layers\":[{\"digest\":\"sha256:base\",\"size\":1000},"
+            + "{\"digest\":\"sha256:l" + i + "\",\"size\":500}]}";
+        ecr.put(manifest, "application/vnd.oci.image.manifest.v1+json", config,
+            Instant.now().minus(Duration.ofDays(old ? 40 : 5)), null, "cache-b" + i);
+      }
+      ApiCalls calls = new ApiCalls();
+      RepositoryReference ref = RepositoryReference.parse("123456789012.dkr.ecr.us-east-1.amazonaws.com/app-cache");
+      try (EcrRegistryClient client = new EcrRegistryClient(EcrRegistryClient.builder(calls)
+          .httpClientBuilder(ApacheHttpClient.builder()).region(Region.US_EAST_1).endpointOverride(ecr.endpoint())
+          .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "secret"))).build(), ref, calls)) {
+        long start = System.nanoTime();
+        GcReport report = new GcRunner(Clock.systemUTC(), line -> {}).run(client, ref.toString(), policy(null), false);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        int n = images;
+        int d = report.deleted().size();
+        int minimum = ceil(n, 1000) + ceil(n, 100) + ceil(d, 100);
+        int minimumWithReverify = minimum + ceil(d, 100);
+        int measured = report.apiCalls().values().stream().mapToInt(Integer::intValue).sum();
+        System.out.printf(Locale.ROOT, "ecr-calls %d images, %d expired deleted (expected %d): calls %s = %d; minimum "
+                + "ceil(N/1000)+ceil(N/100)+ceil(D/100) = %d, plus ceil(D/100) re-verification = %d; ratio %.3f; %.1f s%n",
+            n, d, expired, report.apiCalls(), measured, minimum, minimumWithReverify, measured / (double) minimumWithReverify, seconds);
+      }
+    }
+  }
+
+  static int ceil(int a, int b) {
+    return (a + b - 1) / b;
+  }
+}
