@@ -240,8 +240,7 @@ public final class GcPlanner {
         manifestSize[i] = image.manifestSize();
         int[] r = new int[image.blobs().size()];
         for (int b = 0; b < r.length; b++) {
-          Blob blob = image.blobs().get(b);
-          r[b] = index.intern(blob.digest(), blob.size());
+          r[b] = index.intern(image.blobs().get(b));
         }
         refs[i] = distinct(r);
       }
