@@ -229,8 +229,8 @@ public final class GcPlanner {
       for (RepositoryImage image : images) {
         references += image.blobs().size();
       }
-      // Most repositories share many layers: start at half the references and let the index grow if needed.
-      DigestIndex index = new DigestIndex((int) Math.min(Integer.MAX_VALUE / 8, Math.max(16, references / 2)));
+      // BuildKit caches share base layers: start at three quarters of the references, grow if fewer are shared.
+      DigestIndex index = new DigestIndex((int) Math.min(Integer.MAX_VALUE / 8, Math.max(16, references * 3 / 4)));
       refs = new int[images.length][];
       cache = new boolean[images.length];
       manifestSize = new long[images.length];

@@ -61,6 +61,7 @@ public final class EcrProtocolServer implements AutoCloseable {
 
   private final HttpServer server;
   private final Map<String, StoredImage> images = new LinkedHashMap<>();
+  private final Map<String, StoredImage> byTag = new java.util.HashMap<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> throttle = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> serverErrors = new ConcurrentHashMap<>();
@@ -82,27 +83,33 @@ public final class EcrProtocolServer implements AutoCloseable {
   public synchronized String put(String manifest, String mediaType, String artifactMediaType, Instant pushedAt, Instant lastPull,
       String... tags) {
     String digest = "sha256:" + sha256(manifest);
-    for (String tag : tags) {
-      images.values().forEach(i -> i.tags.remove(tag));
-    }
     StoredImage image = images.computeIfAbsent(digest, d -> new StoredImage(d, manifest, mediaType, artifactMediaType,
         pushedAt, manifest.length() * 10L));
     image.lastPull = lastPull;
     for (String tag : tags) {
-      if (!image.tags.contains(tag)) {
-        image.tags.add(tag);
-      }
+      tag(digest, tag);
     }
     return digest;
   }
 
+  /** Points {@code tag} at {@code digest}, taking it off the image that had it (a moved tag). */
   public synchronized void tag(String digest, String tag) {
-    images.values().forEach(i -> i.tags.remove(tag));
-    images.get(digest).tags.add(tag);
+    StoredImage previous = byTag.get(tag);
+    if (previous != null) {
+      previous.tags.remove(tag);
+    }
+    StoredImage image = images.get(digest);
+    if (!image.tags.contains(tag)) {
+      image.tags.add(tag);
+    }
+    byTag.put(tag, image);
   }
 
   public synchronized void remove(String digest) {
-    images.remove(digest);
+    StoredImage image = images.remove(digest);
+    if (image != null) {
+      image.tags.forEach(byTag::remove);
+    }
   }
 
   public synchronized Map<String, List<String>> tagsByDigest() {
@@ -239,7 +246,7 @@ public final class EcrProtocolServer implements AutoCloseable {
         failures.addObject().<ObjectNode>set("imageId", id).put("failureCode", deleteFailures.get(image.digest))
             .put("failureReason", "injected failure");
       } else {
-        images.remove(image.digest);
+        remove(image.digest);
         deleted.addObject().put("imageDigest", image.digest);
       }
     }
@@ -250,8 +257,7 @@ public final class EcrProtocolServer implements AutoCloseable {
     if (id.hasNonNull("imageDigest")) {
       return images.get(id.get("imageDigest").asText());
     }
-    String tag = id.path("imageTag").asText();
-    return images.values().stream().filter(i -> i.tags.contains(tag)).findFirst().orElse(null);
+    return byTag.get(id.path("imageTag").asText());
   }
 
   private static void checkIds(JsonNode request) {
