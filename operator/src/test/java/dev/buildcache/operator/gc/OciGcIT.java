@@ -145,6 +145,30 @@ class OciGcIT {
   }
 
   @Test
+  void profileSuppliesRepositoryAndRetention(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path profile = dir.resolve("cacheprofile.yaml");
+    java.nio.file.Files.writeString(profile, """
+        apiVersion: buildcache.dev/v1alpha1
+        kind: CacheProfile
+        metadata: {name: app, namespace: ci}
+        spec:
+          repository: %s/%s
+          registry: {type: oci, insecure: true}
+          builderRef: {name: shared}
+          retention:
+            tagPatterns: ["cache-*"]
+            protectTags: ["cache-main"]
+            maxAge: 336h
+        """.formatted(registry.host(), REPO));
+    StringWriter out = new StringWriter();
+    var cmd = BuildcacheCommand.newCommandLine();
+    cmd.setOut(new PrintWriter(out));
+    assertThat(cmd.execute("gc", "--profile", profile.toString(), "--output", "json")).isZero();
+    assertThat(deletedDigests(JSON.readTree(out.toString()))).containsExactlyInAnyOrder(digests.get("a"), digests.get("c"));
+    assertThat(tags()).contains("cache-main", "cache-v1", "latest");
+  }
+
+  @Test
   void textReportIsReadable() {
     List<String> args = List.of("gc", "--repository", registry.host() + "/" + REPO, "--insecure", "--max-age", "14d", "--dry-run");
     StringWriter out = new StringWriter();
