@@ -3,11 +3,8 @@ package dev.buildcache.operator.gc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.buildcache.operator.cli.BuildcacheCommand;
+import dev.buildcache.operator.testing.Cli;
 import dev.buildcache.operator.testing.EcrProtocolServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 /** {@code buildcache gc} through the real aws-sdk-java-v2 ECR client against the local ECR-protocol server. */
 class EcrGcIT {
-  static final ObjectMapper JSON = new ObjectMapper();
   static final String REPOSITORY = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app-cache";
   static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
   static final String CACHE_CONFIG = "application/vnd.buildkit.cacheconfig.v0";
@@ -66,17 +62,12 @@ class EcrGcIT {
 
   record Result(int exit, JsonNode report, String err) {}
 
-  Result gc(String... extra) throws Exception {
+  Result gc(String... extra) {
     List<String> args = new ArrayList<>(List.of("gc", "--repository", REPOSITORY, "--endpoint-url", ecr.endpoint().toString(),
         "--output", "json"));
     args.addAll(List.of(extra));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cmd = BuildcacheCommand.newCommandLine();
-    cmd.setOut(new PrintWriter(out));
-    cmd.setErr(new PrintWriter(err));
-    int exit = cmd.execute(args.toArray(String[]::new));
-    return new Result(exit, out.toString().isBlank() ? null : JSON.readTree(out.toString()), err.toString());
+    Cli.Result result = Cli.run(args.toArray(String[]::new));
+    return new Result(result.exit(), result.out().isBlank() ? null : result.json(), result.err());
   }
 
   static List<String> deleted(JsonNode report) {

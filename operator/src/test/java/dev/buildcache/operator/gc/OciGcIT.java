@@ -3,16 +3,13 @@ package dev.buildcache.operator.gc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.buildcache.operator.cli.BuildcacheCommand;
 import dev.buildcache.operator.registry.RepositoryReference;
+import dev.buildcache.operator.testing.Cli;
 import dev.buildcache.operator.registry.oci.DockerCredentials;
 import dev.buildcache.operator.registry.oci.OciRegistryClient;
 import dev.buildcache.operator.testing.LocalRegistry;
 import dev.buildcache.operator.testing.OciPusher;
 import dev.buildcache.operator.testing.OciPusher.Layer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,7 +22,6 @@ import org.junit.jupiter.api.Test;
 
 /** {@code buildcache gc} against a real distribution registry seeded with BuildKit-shaped cache. */
 class OciGcIT {
-  static final ObjectMapper JSON = new ObjectMapper();
   static final String REPO = "team/app";
 
   LocalRegistry registry;
@@ -58,23 +54,11 @@ class OciGcIT {
     registry.close();
   }
 
-  record Result(int exit, String out, String err) {
-    JsonNode json() throws Exception {
-      return JSON.readTree(out);
-    }
-  }
-
-  Result gc(String... extra) {
+  Cli.Result gc(String... extra) {
     List<String> args = new ArrayList<>(List.of("gc", "--repository", registry.host() + "/" + REPO, "--insecure",
         "--protect", "cache-main", "--output", "json"));
     args.addAll(List.of(extra));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cmd = BuildcacheCommand.newCommandLine();
-    cmd.setOut(new PrintWriter(out));
-    cmd.setErr(new PrintWriter(err));
-    int exit = cmd.execute(args.toArray(String[]::new));
-    return new Result(exit, out.toString(), err.toString());
+    return Cli.run(args.toArray(String[]::new));
   }
 
   List<String> tags() {
@@ -92,7 +76,7 @@ class OciGcIT {
   @Test
   void deletesExactlyTheExpiredCacheAndTheRegistryFreesWhatTheReportSays() throws Exception {
     long before = registry.blobBytes();
-    Result result = gc("--max-age", "14d");
+    Cli.Result result = gc("--max-age", "14d");
     assertThat(result.exit()).as(result.err()).isZero();
     JsonNode report = result.json();
 
@@ -121,21 +105,21 @@ class OciGcIT {
   void dryRunChangesNothingAndPlansTheSame() throws Exception {
     long before = registry.blobBytes();
     List<String> tagsBefore = tags();
-    Result dry = gc("--max-age", "14d", "--dry-run");
+    Cli.Result dry = gc("--max-age", "14d", "--dry-run");
     assertThat(dry.exit()).as(dry.err()).isZero();
     assertThat(dry.json().path("dryRun").asBoolean()).isTrue();
     assertThat(tags()).isEqualTo(tagsBefore);
     registry.garbageCollect(false);
     assertThat(registry.blobBytes()).isEqualTo(before);
 
-    Result real = gc("--max-age", "14d");
+    Cli.Result real = gc("--max-age", "14d");
     assertThat(deletedDigests(real.json())).isEqualTo(deletedDigests(dry.json()));
     assertThat(real.json().path("reclaimedBytes").asLong()).isEqualTo(dry.json().path("reclaimedBytes").asLong());
   }
 
   @Test
   void sizeBudgetEvictsLeastRecentlyUsedFirst() throws Exception {
-    Result result = gc("--max-age", "365d", "--max-size", "12Ki");
+    Cli.Result result = gc("--max-age", "365d", "--max-size", "12Ki");
     assertThat(result.exit()).as(result.err()).isZero();
     JsonNode report = result.json();
     // oldest first: c (40d), then a (20d); b (3d) and the protected main stay
@@ -160,22 +144,17 @@ class OciGcIT {
             protectTags: ["cache-main"]
             maxAge: 336h
         """.formatted(registry.host(), REPO));
-    StringWriter out = new StringWriter();
-    var cmd = BuildcacheCommand.newCommandLine();
-    cmd.setOut(new PrintWriter(out));
-    assertThat(cmd.execute("gc", "--profile", profile.toString(), "--output", "json")).isZero();
-    assertThat(deletedDigests(JSON.readTree(out.toString()))).containsExactlyInAnyOrder(digests.get("a"), digests.get("c"));
+    Cli.Result result = Cli.run("gc", "--profile", profile.toString(), "--output", "json");
+    assertThat(result.exit()).as(result.err()).isZero();
+    assertThat(deletedDigests(result.json())).containsExactlyInAnyOrder(digests.get("a"), digests.get("c"));
     assertThat(tags()).contains("cache-main", "cache-v1", "latest");
   }
 
   @Test
   void textReportIsReadable() {
-    List<String> args = List.of("gc", "--repository", registry.host() + "/" + REPO, "--insecure", "--max-age", "14d", "--dry-run");
-    StringWriter out = new StringWriter();
-    var cmd = BuildcacheCommand.newCommandLine();
-    cmd.setOut(new PrintWriter(out));
-    assertThat(cmd.execute(args.toArray(String[]::new))).isZero();
-    assertThat(out.toString())
+    Cli.Result result = Cli.run("gc", "--repository", registry.host() + "/" + REPO, "--insecure", "--max-age", "14d", "--dry-run");
+    assertThat(result.exit()).isZero();
+    assertThat(result.out())
         .contains("DRY RUN")
         .contains("Would delete 2 images")
         .contains("cache-feature-a")
