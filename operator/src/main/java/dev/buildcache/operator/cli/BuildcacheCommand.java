@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Shared BuildKit builders and bounded registry build cache for CI, on Kubernetes.",
-    subcommands = {RunCommand.class, GcCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, GcCommand.class, LintCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class BuildcacheCommand implements Runnable {
 
   @CommandLine.Spec

@@ -1,0 +1,3 @@
+package dev.buildcache.operator.profile.lint;
+
+public enum Severity { ERROR, WARNING }
