@@ -121,9 +121,14 @@ public final class GcPlanner {
    * {@link #LEAST_RECENTLY_USED} (nanoseconds, then digest).
    */
   static int[] leastRecentlyUsedFirst(RepositoryImage[] images, int[] indexes) {
+    if (images.length > INDEX_MASK) {
+      throw new IllegalArgumentException("a repository of more than " + INDEX_MASK + " images is beyond the planner");
+    }
     long[] packed = new long[indexes.length];
     for (int k = 0; k < indexes.length; k++) {
-      packed[k] = (images[indexes[k]].lastUsed().getEpochSecond() << INDEX_BITS) | indexes[k];
+      // Before 1970 sorts as 1970; the tie-break below still orders such images exactly.
+      long second = Math.max(0, images[indexes[k]].lastUsed().getEpochSecond());
+      packed[k] = (second << INDEX_BITS) | indexes[k];
     }
     Arrays.sort(packed);
     int[] order = new int[indexes.length];

@@ -150,6 +150,16 @@ class GcPlannerTest {
   }
 
   @Test
+  void lastUseWithinTheSameSecondIsOrderedByNanosThenDigest() {
+    var a = cache("a", i -> i.tags("cache-a").age(days(5)).lastUsed(Duration.ofDays(4).minusNanos(10)).blobs(layer("a", 100)).manifestSize(0));
+    var b = cache("b", i -> i.tags("cache-b").age(days(5)).lastUsed(Duration.ofDays(4)).blobs(layer("b", 100)).manifestSize(0));
+    var c = cache("c", i -> i.tags("cache-c").age(days(5)).lastUsed(Duration.ofDays(4)).blobs(layer("c", 100)).manifestSize(0));
+    GcPlan plan = GcPlanner.plan(List.of(a, c, b), policy(p -> p.maxSize = "0"), NOW);
+    // b and c were used at the same instant, 10ns before a
+    assertThat(deleted(plan)).containsExactly("sha256:b", "sha256:c", "sha256:a");
+  }
+
+  @Test
   void planDoesNotDependOnInputOrder() {
     List<RepositoryImage> images = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
