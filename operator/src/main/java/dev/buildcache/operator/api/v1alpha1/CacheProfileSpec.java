@@ -1,5 +1,6 @@
 package dev.buildcache.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -77,6 +78,9 @@ public class CacheProfileSpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class RegistrySpec {
     @Default("ecr")
+    // An unknown value (an old or bypassed CRD) reads as null, so the profile can be reported Valid=False
+    // instead of failing to deserialize.
+    @JsonFormat(with = JsonFormat.Feature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
     private RegistryType type = RegistryType.ECR;
     @Pattern("^[a-z]{2}(-[a-z]+)+-[0-9]+$")
     @JsonPropertyDescription("ECR only: the AWS region. Unset: taken from the repository host.")
@@ -122,6 +126,7 @@ public class CacheProfileSpec {
     @JsonPropertyDescription("Branch whose cache every build imports as a fallback.")
     private String defaultBranch = "main";
     @Default("zstd")
+    @JsonFormat(with = JsonFormat.Feature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
     private Compression compression = Compression.ZSTD;
 
     public String getTagTemplate() { return tagTemplate; }

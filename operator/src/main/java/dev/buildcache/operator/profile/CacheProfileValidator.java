@@ -1,0 +1,119 @@
+package dev.buildcache.operator.profile;
+
+import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
+import dev.buildcache.operator.gc.RetentionPolicy;
+import dev.buildcache.operator.registry.RepositoryReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Checks every field of a CacheProfile spec, including what the CRD schema cannot (cross-field rules, the
+ * retention policy as the GC will read it). Each error names the field and the fix. Pure.
+ */
+public final class CacheProfileValidator {
+  private static final Pattern TAG_TEMPLATE = Pattern.compile("^[A-Za-z0-9_][A-Za-z0-9_.-]*\\{branch\\}[A-Za-z0-9_.-]*$|^\\{branch\\}[A-Za-z0-9_.-]*$");
+  private static final Pattern CRON_FIELD = Pattern.compile("^(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*$");
+
+  /** One invalid field. */
+  public record FieldError(String field, String message) {
+    @Override
+    public String toString() {
+      return field + ": " + message;
+    }
+  }
+
+  private CacheProfileValidator() {}
+
+  public static List<FieldError> validate(CacheProfileSpec spec) {
+    List<FieldError> errors = new ArrayList<>();
+    if (spec == null) {
+      errors.add(new FieldError("spec", "is missing"));
+      return errors;
+    }
+    RepositoryReference repository = null;
+    if (spec.getRepository() == null || spec.getRepository().isBlank()) {
+      errors.add(new FieldError("spec.repository", "is required: the cache repository, host[:port]/name"));
+    } else {
+      try {
+        repository = RepositoryReference.parse(spec.getRepository());
+      } catch (IllegalArgumentException e) {
+        errors.add(new FieldError("spec.repository", e.getMessage()));
+      }
+    }
+    CacheProfileSpec.RegistrySpec registry = spec.getRegistry() == null ? new CacheProfileSpec.RegistrySpec() : spec.getRegistry();
+    if (registry.getType() == null) {
+      errors.add(new FieldError("spec.registry.type", "is not a registry type; use ecr or oci"));
+    } else if (registry.getType() == CacheProfileSpec.RegistryType.ECR) {
+      if (repository != null && !repository.isEcr()) {
+        errors.add(new FieldError("spec.registry.type", "is ecr but " + repository.host()
+            + " is not an ECR host (<account>.dkr.ecr.<region>.amazonaws.com); use type: oci for other registries"));
+      }
+      if (registry.getRegion() == null && (repository == null || repository.ecrRegion() == null)) {
+        errors.add(new FieldError("spec.registry.region", "is required for ECR unless the repository host names it"));
+      }
+      if (registry.getCredentialsSecret() != null) {
+        errors.add(new FieldError("spec.registry.credentialsSecret", "is for OCI registries; ECR credentials come from the "
+            + "operator's AWS identity (IRSA or EKS Pod Identity): remove it"));
+      }
+    }
+    if (spec.getBuilderRef() == null || spec.getBuilderRef().getName() == null || spec.getBuilderRef().getName().isBlank()) {
+      errors.add(new FieldError("spec.builderRef.name", "is required: the BuildkitBuilder in this namespace"));
+    }
+    CacheProfileSpec.CacheSpec cache = spec.getCache() == null ? new CacheProfileSpec.CacheSpec() : spec.getCache();
+    if (cache.getCompression() == null) {
+      errors.add(new FieldError("spec.cache.compression", "is not a compression BuildKit knows (ztsd is a common typo); "
+          + "use zstd, gzip, estargz or uncompressed"));
+    }
+    if (cache.getTagTemplate() == null || !TAG_TEMPLATE.matcher(cache.getTagTemplate()).matches()) {
+      errors.add(new FieldError("spec.cache.tagTemplate", "must contain {branch} and otherwise only letters, digits, '_', '.', '-', "
+          + "e.g. cache-{branch}"));
+    }
+    if (cache.getDefaultBranch() == null || cache.getDefaultBranch().isBlank()) {
+      errors.add(new FieldError("spec.cache.defaultBranch", "is required, e.g. main"));
+    }
+    RetentionPolicy policy = null;
+    CacheProfileSpec.RetentionSpec r = spec.getRetention() == null ? new CacheProfileSpec.RetentionSpec() : spec.getRetention();
+    try {
+      policy = RetentionPolicy.parse(new RetentionPolicy.Raw(r.getTagPatterns(), r.getProtectTags(), r.getMaxAge(),
+          r.getMaxTotalSize(), r.getKeepLatest(), r.getMinAge(), r.getUntaggedAfter()), RetentionPolicy.FieldNames.SPEC);
+    } catch (RetentionPolicy.InvalidPolicyException e) {
+      e.errors().forEach(fe -> errors.add(new FieldError(fe.field(), fe.message())));
+    }
+    if (policy != null && cache.getTagTemplate() != null && cache.getDefaultBranch() != null) {
+      // The tags this profile writes must be ones its GC may prune, or the cache grows without bound.
+      String example = cache.getTagTemplate().replace("{branch}", "feature-x");
+      if (!policy.allTagsAreCacheTags(List.of(example))) {
+        errors.add(new FieldError("spec.retention.tagPatterns", "do not match the cache tags this profile writes ("
+            + example + "); add a pattern such as " + cache.getTagTemplate().replace("{branch}", "*")));
+      }
+    }
+    if (spec.getSchedule() == null || !validCron(spec.getSchedule())) {
+      errors.add(new FieldError("spec.schedule", "'" + spec.getSchedule() + "' is not a five-field cron schedule (UTC), e.g. 0 3 * * *"));
+    }
+    return errors;
+  }
+
+  static boolean validCron(String schedule) {
+    String[] fields = schedule.trim().split("\\s+");
+    int[][] ranges = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}};
+    if (fields.length != 5) {
+      return false;
+    }
+    for (int i = 0; i < 5; i++) {
+      if (!CRON_FIELD.matcher(fields[i]).matches()) {
+        return false;
+      }
+      for (String number : fields[i].split("[^0-9]+")) {
+        if (!number.isEmpty()) {
+          int n = Integer.parseInt(number);
+          boolean step = fields[i].contains("/" + number);
+          if (!step && (n < ranges[i][0] || n > ranges[i][1])) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,90 @@
+package dev.buildcache.operator.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.buildcache.operator.api.v1alpha1.CacheProfile;
+import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
+import dev.buildcache.operator.testing.TestProfiles;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class CacheProfileValidatorTest {
+
+  static List<String> errors(Consumer<CacheProfileSpec> change) {
+    return CacheProfileValidator.validate(TestProfiles.profile("app", change).getSpec()).stream().map(Object::toString).toList();
+  }
+
+  @Test
+  void defaultsAndSamplesAreValid() {
+    assertThat(errors(s -> {})).isEmpty();
+    assertThat(errors(s -> {
+      s.setRepository("registry.example.com:5000/web/cache");
+      s.getRegistry().setType(CacheProfileSpec.RegistryType.OCI);
+      s.getRegistry().setCredentialsSecret("registry-credentials");
+    })).isEmpty();
+  }
+
+  static Stream<Arguments> invalid() {
+    return Stream.of(
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.setRepository("Not A Ref"), "spec.repository: 'Not A Ref' is not a repository"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.setRepository("ghcr.io/org/app"), "spec.registry.type: is ecr but ghcr.io is not an ECR host"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.getRegistry().setType(null), "spec.registry.type: is not a registry type"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.getRegistry().setCredentialsSecret("x"), "spec.registry.credentialsSecret: is for OCI registries"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.setBuilderRef(null), "spec.builderRef.name: is required"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.getCache().setCompression(null), "spec.cache.compression: is not a compression BuildKit knows (ztsd is a common typo)"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.getCache().setTagTemplate("cache-latest"), "spec.cache.tagTemplate: must contain {branch}"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.getCache().setTagTemplate("buildcache-{branch}"), "spec.retention.tagPatterns: do not match the cache tags this profile writes (buildcache-feature-x); add a pattern such as buildcache-*"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.getRetention().setMaxAge("a fortnight"), "spec.retention.maxAge: 'a fortnight' is not a duration"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.getRetention().setMaxTotalSize("big"), "spec.retention.maxTotalSize: 'big' is not a size"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.getRetention().setTagPatterns(List.of("*")), "spec.retention.tagPatterns: '*' would treat every tag as cache"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.setSchedule("every night"), "spec.schedule: 'every night' is not a five-field cron schedule"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.setSchedule("0 25 * * *"), "spec.schedule: '0 25 * * *' is not a five-field cron schedule"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("invalid")
+  void namesTheFieldAndTheFix(Consumer<CacheProfileSpec> change, String expected) {
+    assertThat(errors(change)).anySatisfy(e -> assertThat(e).startsWith(expected));
+  }
+
+  @Test
+  void aTypoFromAnOldOrBypassedCrdStillDeserialisesAndIsReported() {
+    CacheProfile profile = Serialization.unmarshal("""
+        apiVersion: buildcache.dev/v1alpha1
+        kind: CacheProfile
+        metadata: {name: app, namespace: ci}
+        spec:
+          repository: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app-cache
+          registry: {type: gcr}
+          builderRef: {name: shared}
+          cache: {compression: ztsd}
+        """, CacheProfile.class);
+    assertThat(CacheProfileValidator.validate(profile.getSpec())).extracting(CacheProfileValidator.FieldError::field)
+        .contains("spec.cache.compression", "spec.registry.type");
+  }
+
+  @Test
+  void shippedSamplesAreValid() throws Exception {
+    java.nio.file.Path samples = java.nio.file.Path.of(System.getProperty("buildcache.deploy.dir", "../deploy")).resolve("samples");
+    for (String file : new String[] {"cacheprofile-ecr.yaml", "cacheprofile-oci.yaml"}) {
+      CacheProfile profile = Serialization.unmarshal(java.nio.file.Files.readString(samples.resolve(file)), CacheProfile.class);
+      assertThat(CacheProfileValidator.validate(profile.getSpec())).as(file).isEmpty();
+    }
+  }
+
+  @Test
+  void cronSchedules() {
+    for (String ok : new String[] {"0 3 * * *", "*/15 * * * *", "0 2 1,15 * 1-5", "30 4 * * 0"}) {
+      assertThat(CacheProfileValidator.validCron(ok)).as(ok).isTrue();
+    }
+    for (String bad : new String[] {"", "0 3 * *", "60 * * * *", "0 3 32 * *", "0 3 * 13 *", "a b c d e"}) {
+      assertThat(CacheProfileValidator.validCron(bad)).as(bad).isFalse();
+    }
+  }
+}
