@@ -1,6 +1,7 @@
 package dev.buildcache.operator.profile;
 
 import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
+import dev.buildcache.operator.gc.CronSchedule;
 import dev.buildcache.operator.gc.RetentionPolicy;
 import dev.buildcache.operator.registry.RepositoryReference;
 import java.util.ArrayList;
@@ -13,7 +14,6 @@ import java.util.regex.Pattern;
  */
 public final class CacheProfileValidator {
   private static final Pattern TAG_TEMPLATE = Pattern.compile("^[A-Za-z0-9_][A-Za-z0-9_.-]*\\{branch\\}[A-Za-z0-9_.-]*$|^\\{branch\\}[A-Za-z0-9_.-]*$");
-  private static final Pattern CRON_FIELD = Pattern.compile("^(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*$");
 
   /** One invalid field. */
   public record FieldError(String field, String message) {
@@ -88,32 +88,12 @@ public final class CacheProfileValidator {
             + example + "); add a pattern such as " + cache.getTagTemplate().replace("{branch}", "*")));
       }
     }
-    if (spec.getSchedule() == null || !validCron(spec.getSchedule())) {
-      errors.add(new FieldError("spec.schedule", "'" + spec.getSchedule() + "' is not a five-field cron schedule (UTC), e.g. 0 3 * * *"));
+    try {
+      CronSchedule.parse(spec.getSchedule()).next(java.time.Instant.EPOCH);
+    } catch (IllegalArgumentException e) {
+      errors.add(new FieldError("spec.schedule", e.getMessage() + " (five fields, UTC, e.g. 0 3 * * *)"));
     }
     return errors;
   }
 
-  static boolean validCron(String schedule) {
-    String[] fields = schedule.trim().split("\\s+");
-    int[][] ranges = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}};
-    if (fields.length != 5) {
-      return false;
-    }
-    for (int i = 0; i < 5; i++) {
-      if (!CRON_FIELD.matcher(fields[i]).matches()) {
-        return false;
-      }
-      for (String number : fields[i].split("[^0-9]+")) {
-        if (!number.isEmpty()) {
-          int n = Integer.parseInt(number);
-          boolean step = fields[i].contains("/" + number);
-          if (!step && (n < ranges[i][0] || n > ranges[i][1])) {
-            return false;
-          }
-        }
-      }
-    }
-    return true;
-  }
 }
