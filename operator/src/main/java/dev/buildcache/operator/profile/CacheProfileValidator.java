@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * retention policy as the GC will read it). Each error names the field and the fix. Pure.
  */
 public final class CacheProfileValidator {
-  private static final Pattern TAG_TEMPLATE = Pattern.compile("^[A-Za-z0-9_][A-Za-z0-9_.-]*\\{branch\\}[A-Za-z0-9_.-]*$|^\\{branch\\}[A-Za-z0-9_.-]*$");
+  private static final Pattern TAG_TEMPLATE = Pattern.compile("^([A-Za-z0-9_][A-Za-z0-9_.-]*\\{branch\\}[A-Za-z0-9_.-]*|\\{branch\\}[A-Za-z0-9_.-]+)$");
 
   /** One invalid field. */
   public record FieldError(String field, String message) {
@@ -66,7 +66,7 @@ public final class CacheProfileValidator {
           + "use zstd, gzip, estargz or uncompressed"));
     }
     if (cache.getTagTemplate() == null || !TAG_TEMPLATE.matcher(cache.getTagTemplate()).matches()) {
-      errors.add(new FieldError("spec.cache.tagTemplate", "must contain {branch} and otherwise only letters, digits, '_', '.', '-', "
+      errors.add(new FieldError("spec.cache.tagTemplate", "must contain {branch} and a literal prefix or suffix of letters, digits, '_', '.', '-' (so a cache tag never equals an image tag named after a branch), "
           + "e.g. cache-{branch}"));
     }
     if (cache.getDefaultBranch() == null || cache.getDefaultBranch().isBlank()) {

@@ -32,6 +32,9 @@ public class CacheProfileSpec {
 
   private CacheSpec cache = new CacheSpec();
 
+  @JsonPropertyDescription("How CI agents use this profile: the compose service built and where the builder's client certificates are mounted.")
+  private AgentSpec agent = new AgentSpec();
+
   private RetentionSpec retention = new RetentionSpec();
 
   @Default("0 3 * * *")
@@ -54,6 +57,8 @@ public class CacheProfileSpec {
   public void setBuilderRef(BuilderRef builderRef) { this.builderRef = builderRef; }
   public CacheSpec getCache() { return cache; }
   public void setCache(CacheSpec cache) { this.cache = cache; }
+  public AgentSpec getAgent() { return agent; }
+  public void setAgent(AgentSpec agent) { this.agent = agent; }
   public RetentionSpec getRetention() { return retention; }
   public void setRetention(RetentionSpec retention) { this.retention = retention; }
   public String getSchedule() { return schedule; }
@@ -119,8 +124,8 @@ public class CacheProfileSpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class CacheSpec {
     @Default("cache-{branch}")
-    @Pattern("^[A-Za-z0-9_.{}-]*\\{branch\\}[A-Za-z0-9_.{}-]*$")
-    @JsonPropertyDescription("Tag of a branch's cache; must contain {branch}.")
+    @Pattern("^([A-Za-z0-9_.-]+\\{branch\\}[A-Za-z0-9_.-]*|\\{branch\\}[A-Za-z0-9_.-]+)$")
+    @JsonPropertyDescription("Tag of a branch's cache; {branch} plus a literal prefix or suffix, so a cache tag never equals an image tag named after a branch.")
     private String tagTemplate = "cache-{branch}";
     @Default("main")
     @JsonPropertyDescription("Branch whose cache every build imports as a fallback.")
@@ -135,6 +140,22 @@ public class CacheProfileSpec {
     public void setDefaultBranch(String defaultBranch) { this.defaultBranch = defaultBranch; }
     public Compression getCompression() { return compression; }
     public void setCompression(Compression compression) { this.compression = compression; }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class AgentSpec {
+    @Pattern("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+    @JsonPropertyDescription("docker-compose service the plugin builds (the SERVICE: prefix of cache-from/cache-to). Unset: the profile's name.")
+    private String service;
+    @Pattern("^/.*")
+    @Default("/etc/buildcache/certs")
+    @JsonPropertyDescription("Absolute path where agents mount the builder's client Secret (ca.pem, cert.pem, key.pem).")
+    private String certsDir = "/etc/buildcache/certs";
+
+    public String getService() { return service; }
+    public void setService(String service) { this.service = service; }
+    public String getCertsDir() { return certsDir; }
+    public void setCertsDir(String certsDir) { this.certsDir = certsDir; }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

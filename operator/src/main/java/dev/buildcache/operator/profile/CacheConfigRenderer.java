@@ -1,0 +1,78 @@
+package dev.buildcache.operator.profile;
+
+import dev.buildcache.operator.api.v1alpha1.CacheProfile;
+import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Renders what a pipeline needs from a CacheProfile: cache-from (the branch's cache, then the default branch's),
+ * cache-to, the docker-compose-buildkite-plugin v5 snippet (only keys the plugin accepts) and the equivalent
+ * buildx lines. Pure.
+ *
+ * <p>Every registry gets {@code mode=max} (all stages of a multi-stage build), {@code image-manifest=true} and
+ * {@code oci-mediatypes=true}: ECR requires them, and an image manifest is also what lets the GC recognise the
+ * cache by its config media type on any registry.
+ */
+public final class CacheConfigRenderer {
+  static final String PLUGIN = "docker-compose#v5.10.0";
+
+  private CacheConfigRenderer() {}
+
+  /**
+   * Where the profile's builds go.
+   *
+   * @param endpoint the profile's sticky endpoint, {@code tcp://<builder>-<profile>.<ns>.svc:1234}
+   * @param serverName the name the builder's certificate is issued for
+   * @param assignedReplica the pod the endpoint points at, for the comment
+   */
+  public record Target(String builderName, String endpoint, String serverName, String assignedReplica) {}
+
+  /** Everything rendered. {@code cacheFrom} and {@code cacheTo} are BuildKit specs, without the plugin's SERVICE: prefix. */
+  public record Rendered(List<String> cacheFrom, String cacheTo, String agentConfig, String buildxCreate, String buildxBuild) {}
+
+  public static Rendered render(CacheProfile profile, Target target) {
+    CacheProfileSpec spec = profile.getSpec();
+    CacheProfileSpec.CacheSpec cache = spec.getCache();
+    String repository = spec.getRepository();
+    String branchTag = CacheTags.tagExpression(cache.getTagTemplate());
+    String defaultTag = CacheTags.tag(cache.getTagTemplate(), cache.getDefaultBranch());
+    String compression = cache.getCompression().name().toLowerCase(Locale.ROOT);
+
+    List<String> cacheFrom = List.of(
+        "type=registry,ref=" + repository + ":" + branchTag,
+        "type=registry,ref=" + repository + ":" + defaultTag);
+    String cacheTo = "type=registry,ref=" + repository + ":" + branchTag
+        + ",mode=max,image-manifest=true,oci-mediatypes=true,compression=" + compression;
+    String builderName = "buildcache-" + profile.getMetadata().getName();
+    String certs = spec.getAgent() == null || spec.getAgent().getCertsDir() == null ? "/etc/buildcache/certs" : spec.getAgent().getCertsDir();
+    String driverOpt = "cacert=" + certs + "/ca.pem,cert=" + certs + "/cert.pem,key=" + certs + "/key.pem,servername=" + target.serverName();
+    String service = spec.getAgent() == null || spec.getAgent().getService() == null ? profile.getMetadata().getName() : spec.getAgent().getService();
+
+    String agentConfig = """
+        # Rendered by buildcache-operator for CacheProfile %s/%s: builder %s, replica %s (sticky).
+        # %s must be set when the pipeline is uploaded; export it in an agent environment hook:
+        #   %s
+        plugins:
+          - %s:
+              build: %s
+              builder:
+                name: %s
+                create: true
+                use: true
+                driver: remote
+                remote-address: %s
+                driver-opt: %s
+              cache-from:
+                - "%s:%s"
+                - "%s:%s"
+              cache-to: "%s:%s"
+        """.formatted(profile.getMetadata().getNamespace(), profile.getMetadata().getName(), target.builderName(),
+        target.assignedReplica(), CacheTags.BRANCH_TAG_VARIABLE, CacheTags.HOOK_LINE, PLUGIN, service, builderName,
+        target.endpoint(), driverOpt, service, cacheFrom.get(0), service, cacheFrom.get(1), service, cacheTo);
+    String buildxCreate = "docker buildx create --name " + builderName + " --driver remote --driver-opt " + driverOpt + " " + target.endpoint();
+    String buildxBuild = "docker buildx build --builder " + builderName + " --cache-from " + cacheFrom.get(0)
+        + " --cache-from " + cacheFrom.get(1) + " --cache-to " + cacheTo + " .";
+    return new Rendered(cacheFrom, cacheTo, agentConfig, buildxCreate, buildxBuild);
+  }
+}
