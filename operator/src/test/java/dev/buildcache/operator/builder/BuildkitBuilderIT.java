@@ -194,7 +194,11 @@ class BuildkitBuilderIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> reconciles(operator) >= 6);
 
     assertThat(cluster.dispatcher().writesSince(before).subList(0, touched - before - 3))
-        .as("writes by the operator during the resync pass").isEmpty();
+        .as("writes by the operator during the resync pass; events %s; statuses %s",
+            client.v1().events().inNamespace(NS).list().getItems().stream()
+                .map(e -> e.getInvolvedObject().getName() + ":" + e.getReason() + ":" + e.getMessage()).toList(),
+            List.of("a", "b", "c").stream().map(n -> io.fabric8.kubernetes.client.utils.Serialization.asJson(get(n).getStatus())).toList())
+        .isEmpty();
     assertThat(cluster.dispatcher().writesSince(touched)).as("writes by the operator after a secondary changed").isEmpty();
   }
 
