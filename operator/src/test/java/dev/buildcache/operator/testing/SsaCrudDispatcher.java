@@ -84,10 +84,23 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     }
     JsonNode existing = Serialization.unmarshal(current.getBody().readUtf8(), JsonNode.class);
     JsonNode merged = merge(existing.deepCopy(), applied);
+    if (!applied.path("metadata").hasNonNull("resourceVersion") && merged.path("metadata") instanceof ObjectNode metadata) {
+      // Server-side apply is not optimistic unless the applied object names a version (JOSDK's create-only apply).
+      metadata.remove("resourceVersion");
+    }
+    boolean statusPath = !objectPath.equals(path);
     ArrayNode ops = JsonNodeFactory.instance.arrayNode();
     for (Iterator<Map.Entry<String, JsonNode>> it = merged.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
+      // As on a real API server, an apply to the main resource never changes status (and one to /status only
+      // status): copying back the status read above could also erase a status written meanwhile.
+      if (statusPath != field.getKey().equals("status")) {
+        continue;
+      }
       ops.addObject().put("op", "add").put("path", "/" + field.getKey()).set("value", field.getValue());
+    }
+    if (ops.isEmpty()) {
+      return current;
     }
     return super.handlePatch(new RecordedRequest("HTTP/1.1", HttpMethod.PATCH, path,
         Headers.builder().add("Content-Type", "application/json-patch+json").build(),
