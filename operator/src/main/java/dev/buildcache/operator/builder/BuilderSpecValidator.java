@@ -4,6 +4,7 @@ import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderSpec;
 import dev.buildcache.operator.units.Durations;
 import dev.buildcache.operator.units.Quantities;
 import java.time.Duration;
+import dev.buildcache.operator.validation.FieldError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,14 +15,6 @@ import java.util.function.Function;
  * misread, whether the CRD is old, was bypassed, or the rule spans fields. Each error names the field and the fix.
  */
 public final class BuilderSpecValidator {
-
-  /** One invalid field. */
-  public record FieldError(String field, String message) {
-    @Override
-    public String toString() {
-      return field + ": " + message;
-    }
-  }
 
   private BuilderSpecValidator() {}
 

@@ -13,6 +13,7 @@ import dev.buildcache.operator.metrics.BuilderMetrics;
 import dev.buildcache.operator.tls.TlsMaterial;
 import dev.buildcache.operator.tls.TlsMaterialPlanner;
 import dev.buildcache.operator.units.Durations;
+import dev.buildcache.operator.validation.FieldError;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -67,7 +68,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
 
   @Override
   public UpdateControl<BuildkitBuilder> reconcile(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
-    List<BuilderSpecValidator.FieldError> errors = BuilderSpecValidator.validate(builder.getSpec());
+    List<FieldError> errors = BuilderSpecValidator.validate(builder.getSpec());
     if (!errors.isEmpty()) {
       String message = errors.stream().map(Object::toString).collect(Collectors.joining("; "));
       LOG.info("BuildkitBuilder {}/{} has an invalid spec, leaving its objects alone: {}",

@@ -1,6 +1,7 @@
 package dev.buildcache.operator.gc;
 
 import dev.buildcache.operator.units.Durations;
+import dev.buildcache.operator.validation.FieldError;
 import dev.buildcache.operator.units.Quantities;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,14 +29,6 @@ public record RetentionPolicy(
   public RetentionPolicy {
     tagPatterns = List.copyOf(tagPatterns);
     protectTags = List.copyOf(protectTags);
-  }
-
-  /** An invalid field: its name as the user wrote it and what to do. */
-  public record FieldError(String field, String message) {
-    @Override
-    public String toString() {
-      return field + ": " + message;
-    }
   }
 
   /** Thrown by {@link #parse} with every invalid field. */

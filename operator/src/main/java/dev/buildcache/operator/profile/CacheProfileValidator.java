@@ -4,6 +4,7 @@ import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
 import dev.buildcache.operator.gc.CronSchedule;
 import dev.buildcache.operator.gc.RetentionPolicy;
 import dev.buildcache.operator.registry.RepositoryReference;
+import dev.buildcache.operator.validation.FieldError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -14,14 +15,6 @@ import java.util.regex.Pattern;
  */
 public final class CacheProfileValidator {
   private static final Pattern TAG_TEMPLATE = Pattern.compile("^([A-Za-z0-9_][A-Za-z0-9_.-]*\\{branch\\}[A-Za-z0-9_.-]*|\\{branch\\}[A-Za-z0-9_.-]+)$");
-
-  /** One invalid field. */
-  public record FieldError(String field, String message) {
-    @Override
-    public String toString() {
-      return field + ": " + message;
-    }
-  }
 
   private CacheProfileValidator() {}
 
@@ -78,7 +71,7 @@ public final class CacheProfileValidator {
       policy = RetentionPolicy.parse(new RetentionPolicy.Raw(r.getTagPatterns(), r.getProtectTags(), r.getMaxAge(),
           r.getMaxTotalSize(), r.getKeepLatest(), r.getMinAge(), r.getUntaggedAfter()), RetentionPolicy.FieldNames.SPEC);
     } catch (RetentionPolicy.InvalidPolicyException e) {
-      e.errors().forEach(fe -> errors.add(new FieldError(fe.field(), fe.message())));
+      errors.addAll(e.errors());
     }
     if (policy != null && cache.getTagTemplate() != null && cache.getDefaultBranch() != null) {
       // The tags this profile writes must be ones its GC may prune, or the cache grows without bound.

@@ -129,6 +129,22 @@ class EcrGcIT {
   }
 
   @Test
+  void slowResponsesChangeNothingButTheDuration() {
+    String expired = cache("old", Duration.ofDays(40), "cache-old");
+    ecr.latency(Duration.ofMillis(50));
+
+    Result result = gc("--max-age", "30d");
+    assertThat(result.exit()).as(result.err()).isZero();
+    assertThat(deleted(result.report())).containsExactly(expired);
+    int calls = 0;
+    for (JsonNode count : result.report().path("apiCalls")) {
+      calls += count.asInt();
+    }
+    // every request waited at least the injected latency: a lower bound, never flaky
+    assertThat(result.report().path("durationMs").asLong()).isGreaterThanOrEqualTo(50L * calls);
+  }
+
+  @Test
   void partialBatchFailuresExitThreeAndAreListed() throws Exception {
     String a = cache("a", Duration.ofDays(40), "cache-a");
     String b = cache("b", Duration.ofDays(40), "cache-b");

@@ -20,17 +20,17 @@ final class TestImages {
   private List<String> children = new ArrayList<>();
 
   static RepositoryImage cache(String digest, Consumer<TestImages> customize) {
-    TestImages b = new TestImages();
-    b.digest = "sha256:" + digest;
-    b.cache = true;
-    customize.accept(b);
-    return b.build();
+    return image(digest, true, customize);
   }
 
   static RepositoryImage release(String digest, Consumer<TestImages> customize) {
+    return image(digest, false, customize);
+  }
+
+  private static RepositoryImage image(String digest, boolean cache, Consumer<TestImages> customize) {
     TestImages b = new TestImages();
     b.digest = "sha256:" + digest;
-    b.cache = false;
+    b.cache = cache;
     customize.accept(b);
     return b.build();
   }

@@ -66,7 +66,7 @@ class CacheProfileValidatorTest {
           builderRef: {name: shared}
           cache: {compression: ztsd}
         """, CacheProfile.class);
-    assertThat(CacheProfileValidator.validate(profile.getSpec())).extracting(CacheProfileValidator.FieldError::field)
+    assertThat(CacheProfileValidator.validate(profile.getSpec())).extracting(dev.buildcache.operator.validation.FieldError::field)
         .contains("spec.cache.compression", "spec.registry.type");
   }
 

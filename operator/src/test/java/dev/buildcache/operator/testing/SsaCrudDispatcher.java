@@ -14,9 +14,7 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * fabric8's CRUD mock server plus what the operator needs from a real API server: server-side apply
@@ -34,7 +32,6 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
   }
 
   private final List<Write> writes = new CopyOnWriteArrayList<>();
-  private final Map<String, AtomicInteger> failNext = new ConcurrentHashMap<>();
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
@@ -48,11 +45,6 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     }
     if (!"GET".equals(method)) {
       writes.add(new Write(method, request.getPath()));
-      for (Map.Entry<String, AtomicInteger> failure : failNext.entrySet()) {
-        if (request.getPath().contains(failure.getKey()) && failure.getValue().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-          return new MockResponse().setResponseCode(500).setBody("{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":\"injected\",\"code\":500}");
-        }
-      }
     }
     return super.dispatch(request);
   }
@@ -142,10 +134,5 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
 
   public int writeCount() {
     return writes.size();
-  }
-
-  /** The next {@code times} writes whose path contains {@code pathFragment} fail with 500. */
-  public void failNextWrites(String pathFragment, int times) {
-    failNext.put(pathFragment, new AtomicInteger(times));
   }
 }
