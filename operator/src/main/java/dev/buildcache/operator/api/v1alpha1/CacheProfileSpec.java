@@ -86,6 +86,9 @@ public class CacheProfileSpec {
     // An unknown value (an old or bypassed CRD) reads as null, so the profile can be reported Valid=False
     // instead of failing to deserialize.
     @JsonFormat(with = JsonFormat.Feature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
+    // Written even when null: JOSDK clones resources through JSON, and an omitted field would come back as the
+    // initializer's default, silently turning an unknown type into ECR.
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     private RegistryType type = RegistryType.ECR;
     @Pattern("^[a-z]{2}(-[a-z]+)+-[0-9]+$")
     @JsonPropertyDescription("ECR only: the AWS region. Unset: taken from the repository host.")
@@ -132,6 +135,7 @@ public class CacheProfileSpec {
     private String defaultBranch = "main";
     @Default("zstd")
     @JsonFormat(with = JsonFormat.Feature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     private Compression compression = Compression.ZSTD;
 
     public String getTagTemplate() { return tagTemplate; }
