@@ -54,6 +54,16 @@ public record GcReport(
     }
   }
 
+  /** One line for an Event or a status message. */
+  public String summary() {
+    String budget = maxTotalSize == null ? "" : " of " + Quantities.humanBytes(maxTotalSize) + " budget";
+    String verb = dryRun ? "dry run: would delete " : "deleted ";
+    String failures = failed.isEmpty() ? "" : "; " + failed.size() + " deletions failed";
+    return String.format(Locale.ROOT, "%s%d of %d cache images, %s %s; cache now %s%s%s", verb, deleted.size(), cacheImages,
+        dryRun ? "would reclaim" : "reclaimed", Quantities.humanBytes(reclaimedBytes),
+        Quantities.humanBytes(dryRun ? bytesBefore : bytesAfter), budget, failures);
+  }
+
   public String toText() {
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "Registry cache GC of %s (%s)%s%n", repository, registryType,

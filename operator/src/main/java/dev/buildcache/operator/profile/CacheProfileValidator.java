@@ -1,5 +1,6 @@
 package dev.buildcache.operator.profile;
 
+import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
 import dev.buildcache.operator.gc.CronSchedule;
 import dev.buildcache.operator.gc.RetentionPolicy;
@@ -17,6 +18,27 @@ public final class CacheProfileValidator {
   private static final Pattern TAG_TEMPLATE = Pattern.compile("^([A-Za-z0-9_][A-Za-z0-9_.-]*\\{branch\\}[A-Za-z0-9_.-]*|\\{branch\\}[A-Za-z0-9_.-]+)$");
 
   private CacheProfileValidator() {}
+
+  /** The spec, and the names derived from the profile's own name. */
+  public static List<FieldError> validate(CacheProfile profile) {
+    List<FieldError> errors = validate(profile.getSpec());
+    CacheProfileSpec spec = profile.getSpec();
+    if (spec != null && spec.getBuilderRef() != null && spec.getBuilderRef().getName() != null && !spec.getBuilderRef().getName().isBlank()) {
+      String problem = new ProfileEndpoint(spec.getBuilderRef().getName(), profile.getMetadata().getName(),
+          profile.getMetadata().getNamespace()).invalidServiceName();
+      if (problem != null) {
+        errors.add(new FieldError("metadata.name", problem));
+      }
+    }
+    return errors;
+  }
+
+  /** The retention policy of a spec that passed {@link #validate}. */
+  public static RetentionPolicy policy(CacheProfileSpec spec) {
+    CacheProfileSpec.RetentionSpec r = spec.getRetention() == null ? new CacheProfileSpec.RetentionSpec() : spec.getRetention();
+    return RetentionPolicy.parse(new RetentionPolicy.Raw(r.getTagPatterns(), r.getProtectTags(), r.getMaxAge(),
+        r.getMaxTotalSize(), r.getKeepLatest(), r.getMinAge(), r.getUntaggedAfter()), RetentionPolicy.FieldNames.SPEC);
+  }
 
   public static List<FieldError> validate(CacheProfileSpec spec) {
     List<FieldError> errors = new ArrayList<>();
@@ -66,10 +88,8 @@ public final class CacheProfileValidator {
       errors.add(new FieldError("spec.cache.defaultBranch", "is required, e.g. main"));
     }
     RetentionPolicy policy = null;
-    CacheProfileSpec.RetentionSpec r = spec.getRetention() == null ? new CacheProfileSpec.RetentionSpec() : spec.getRetention();
     try {
-      policy = RetentionPolicy.parse(new RetentionPolicy.Raw(r.getTagPatterns(), r.getProtectTags(), r.getMaxAge(),
-          r.getMaxTotalSize(), r.getKeepLatest(), r.getMinAge(), r.getUntaggedAfter()), RetentionPolicy.FieldNames.SPEC);
+      policy = policy(spec);
     } catch (RetentionPolicy.InvalidPolicyException e) {
       errors.addAll(e.errors());
     }
@@ -84,7 +104,8 @@ public final class CacheProfileValidator {
     try {
       CronSchedule.parse(spec.getSchedule()).next(java.time.Instant.EPOCH);
     } catch (IllegalArgumentException e) {
-      errors.add(new FieldError("spec.schedule", e.getMessage() + " (five fields, UTC, e.g. 0 3 * * *)"));
+      String hint = e.getMessage().contains("e.g.") ? " (UTC)" : " (five fields, UTC, e.g. 0 3 * * *)";
+      errors.add(new FieldError("spec.schedule", e.getMessage() + hint));
     }
     return errors;
   }

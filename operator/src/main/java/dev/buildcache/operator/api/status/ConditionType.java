@@ -8,7 +8,8 @@ public enum ConditionType {
   CERTIFICATES_READY("CertificatesReady"),
   VALID("Valid"),
   BUILDER_ASSIGNED("BuilderAssigned"),
-  GC_SUCCEEDED("GcSucceeded");
+  GC_SUCCEEDED("GcSucceeded"),
+  LINT_CLEAN("LintClean");
 
   private final String type;
 

@@ -20,6 +20,11 @@ public enum Reason {
   BUILDER_NOT_FOUND("BuilderNotFound"),
   BUILDER_NOT_READY("BuilderNotReady"),
   ASSIGNED("Assigned"),
+  FAILED_OVER("FailedOver"),
+  NO_REPLICAS("NoReplicas"),
+  NO_FINDINGS("NoFindings"),
+  LINT_WARNINGS("LintWarnings"),
+  LINT_ERRORS("LintErrors"),
   GC_COMPLETED("GcCompleted"),
   GC_FAILED("GcFailed"),
   GC_PARTIALLY_FAILED("GcPartiallyFailed");

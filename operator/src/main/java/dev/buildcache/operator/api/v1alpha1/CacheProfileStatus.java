@@ -1,6 +1,7 @@
 package dev.buildcache.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,8 @@ public class CacheProfileStatus {
   private String agentConfig;
   private GcRunStatus lastGc;
   private String nextGcTime;
+  @JsonPropertyDescription("Value of the buildcache.dev/gc-now annotation last acted on; a different value asks for another run.")
+  private String lastHandledGcRequest;
   private List<Condition> conditions = new ArrayList<>();
 
   public Long getObservedGeneration() { return observedGeneration; }
@@ -34,6 +37,8 @@ public class CacheProfileStatus {
   public void setLastGc(GcRunStatus lastGc) { this.lastGc = lastGc; }
   public String getNextGcTime() { return nextGcTime; }
   public void setNextGcTime(String nextGcTime) { this.nextGcTime = nextGcTime; }
+  public String getLastHandledGcRequest() { return lastHandledGcRequest; }
+  public void setLastHandledGcRequest(String lastHandledGcRequest) { this.lastHandledGcRequest = lastHandledGcRequest; }
   public List<Condition> getConditions() { return conditions; }
   public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
 
@@ -41,7 +46,12 @@ public class CacheProfileStatus {
   public static class GcRunStatus {
     private String startTime;
     private String completionTime;
+    @JsonPropertyDescription("Succeeded, PartiallyFailed (some deletions failed) or Failed.")
     private String result;
+    @JsonPropertyDescription("What started the run: Schedule or Request (the buildcache.dev/gc-now annotation).")
+    private String trigger;
+    @JsonPropertyDescription("One line: the summary, or why the run failed.")
+    private String message;
     private Boolean dryRun;
     private Integer scannedImages;
     private Integer cacheImages;
@@ -57,6 +67,10 @@ public class CacheProfileStatus {
     public void setCompletionTime(String completionTime) { this.completionTime = completionTime; }
     public String getResult() { return result; }
     public void setResult(String result) { this.result = result; }
+    public String getTrigger() { return trigger; }
+    public void setTrigger(String trigger) { this.trigger = trigger; }
+    public String getMessage() { return message; }
+    public void setMessage(String message) { this.message = message; }
     public Boolean getDryRun() { return dryRun; }
     public void setDryRun(Boolean dryRun) { this.dryRun = dryRun; }
     public Integer getScannedImages() { return scannedImages; }

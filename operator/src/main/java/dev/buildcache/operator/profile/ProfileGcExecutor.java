@@ -1,0 +1,195 @@
+package dev.buildcache.operator.profile;
+
+import dev.buildcache.operator.api.status.Reason;
+import dev.buildcache.operator.api.v1alpha1.CacheProfile;
+import dev.buildcache.operator.events.EventPublisher;
+import dev.buildcache.operator.gc.GcReport;
+import dev.buildcache.operator.gc.GcRunner;
+import dev.buildcache.operator.gc.RetentionPolicy;
+import dev.buildcache.operator.metrics.ProfileMetrics;
+import dev.buildcache.operator.registry.RegistryClient;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs profiles' registry GC on a small bounded pool, off the reconcile threads: a scan of a large repository takes
+ * minutes and must not hold up routing. At most one run per profile at a time.
+ *
+ * <p>The reconciler is the only writer of status. It learns of a finished run from {@link #lastRun}, which keeps
+ * the newest run of each profile for the operator's lifetime (a few hundred bytes each, no report). The reconciler
+ * merges it into the status whenever it is newer than what the status shows, so a pass that reads a stale copy of
+ * the profile still knows the run happened and never starts it again.
+ *
+ * <p>Runs only start from reconciles, and only the leader reconciles; a replica that loses the lease exits.
+ */
+public class ProfileGcExecutor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ProfileGcExecutor.class);
+
+  /**
+   * A finished run, as the status and the Event report it. {@code report} is null when the run failed outright;
+   * the kept copy drops it ({@link #compact}).
+   */
+  public record Run(GcSchedulePlanner.Trigger trigger, String request, boolean dryRun, Instant started,
+      Instant completed, Result result, String message, GcReport report, Summary summary) {
+
+    Run compact() {
+      return new Run(trigger, request, dryRun, started, completed, result, message, null, summary);
+    }
+  }
+
+  /** The numbers of a run's report, without its per-image lists. Null fields: the run failed before planning. */
+  public record Summary(int scannedImages, int cacheImages, int deletedImages, long reclaimedBytes, long bytesBefore,
+      long bytesAfter, Map<String, Integer> apiCalls) {
+    static Summary of(GcReport r) {
+      return new Summary(r.scannedImages(), r.cacheImages(), r.deleted().size(), r.reclaimedBytes(), r.bytesBefore(),
+          r.bytesAfter(), Map.copyOf(r.apiCalls()));
+    }
+  }
+
+  public enum Result {
+    SUCCEEDED("Succeeded", "succeeded"), PARTIALLY_FAILED("PartiallyFailed", "partially_failed"), FAILED("Failed", "failed");
+
+    private final String value;
+    private final String metric;
+
+    Result(String value, String metric) {
+      this.value = value;
+      this.metric = metric;
+    }
+
+    public String value() {
+      return value;
+    }
+  }
+
+  private final RegistryClients clients;
+  private final EventPublisher events;
+  private final ProfileMetrics metrics;
+  private final Clock clock;
+  private final ThreadPoolExecutor pool;
+  private final Set<ResourceID> running = ConcurrentHashMap.newKeySet();
+  private final Map<ResourceID, Run> last = new ConcurrentHashMap<>();
+  private volatile Consumer<ResourceID> onFinished = id -> {};
+
+  /**
+   * @param threads runs at the same time, across all profiles
+   * @param queued runs waiting for a thread; beyond that a due run waits for the next reconcile
+   */
+  public ProfileGcExecutor(RegistryClients clients, EventPublisher events, ProfileMetrics metrics, Clock clock,
+      int threads, int queued) {
+    this.clients = clients;
+    this.events = events;
+    this.metrics = metrics;
+    this.clock = clock;
+    AtomicInteger counter = new AtomicInteger();
+    this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queued), r -> {
+      Thread t = new Thread(r, "buildcache-gc-" + counter.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Who to tell that a run finished: the reconciler's event source, which triggers a reconcile of the profile. */
+  public void onFinished(Consumer<ResourceID> listener) {
+    this.onFinished = listener;
+  }
+
+  public boolean isRunning(ResourceID profile) {
+    return running.contains(profile);
+  }
+
+  /** The newest finished run of the profile since the operator started. */
+  public Optional<Run> lastRun(ResourceID profile) {
+    return Optional.ofNullable(last.get(profile));
+  }
+
+  /**
+   * Starts a run unless one is running.
+   *
+   * @param profile a snapshot of the profile; the run uses this spec even if the profile changes meanwhile
+   * @return whether a run was started
+   */
+  public boolean submit(CacheProfile profile, RetentionPolicy policy, GcSchedulePlanner.Trigger trigger, String request) {
+    ResourceID id = ResourceID.fromResource(profile);
+    if (!running.add(id)) {
+      return false;
+    }
+    try {
+      pool.execute(() -> run(id, profile, policy, trigger, request));
+      return true;
+    } catch (RejectedExecutionException e) {
+      running.remove(id);
+      LOG.warn("GC of CacheProfile {} not started: {} runs already queued; it will be retried", id, pool.getQueue().size());
+      return false;
+    }
+  }
+
+  private void run(ResourceID id, CacheProfile profile, RetentionPolicy policy, GcSchedulePlanner.Trigger trigger, String request) {
+    Instant started = clock.instant();
+    boolean dryRun = Boolean.TRUE.equals(profile.getSpec().getDryRun());
+    String type = profile.getSpec().getRegistry() == null || profile.getSpec().getRegistry().getType() == null
+        ? "unknown" : profile.getSpec().getRegistry().getType().name().toLowerCase(java.util.Locale.ROOT);
+    Run run;
+    try {
+      LOG.info("GC of CacheProfile {} started ({}{})", id, trigger.value(), dryRun ? ", dry run" : "");
+      GcReport report;
+      try (RegistryClient client = clients.open(profile)) {
+        report = new GcRunner(clock, line -> LOG.debug("GC of CacheProfile {}: {}", id, line))
+            .run(client, profile.getSpec().getRepository(), policy, dryRun);
+      }
+      Result result = report.failed().isEmpty() ? Result.SUCCEEDED : Result.PARTIALLY_FAILED;
+      run = new Run(trigger, request, dryRun, started, clock.instant(), result, report.summary(), report, Summary.of(report));
+    } catch (RuntimeException e) {
+      run = new Run(trigger, request, dryRun, started, clock.instant(), Result.FAILED, oneLine(e), null, null);
+    }
+    try {
+      record(profile, type, run);
+    } finally {
+      // Recorded before no longer running: a reconcile in between sees one or the other, never neither.
+      last.put(id, run.compact());
+      running.remove(id);
+      onFinished.accept(id);
+    }
+  }
+
+  private void record(CacheProfile profile, String type, Run run) {
+    String namespace = profile.getMetadata().getNamespace();
+    String name = profile.getMetadata().getName();
+    GcReport report = run.report();
+    metrics.gcRun(namespace, name, type, run.result().metric, Duration.between(run.started(), run.completed()),
+        report == null ? null : report.dryRun() ? report.bytesBefore() : report.bytesAfter(),
+        report == null ? null : report.maxTotalSize(), report == null ? 0 : report.reclaimedBytes(), run.dryRun(),
+        run.completed());
+    switch (run.result()) {
+      case SUCCEEDED -> events.publish(profile, EventPublisher.Type.Normal, Reason.GC_COMPLETED, run.message());
+      case PARTIALLY_FAILED -> events.publish(profile, EventPublisher.Type.Warning, Reason.GC_PARTIALLY_FAILED, run.message());
+      case FAILED -> events.publish(profile, EventPublisher.Type.Warning, Reason.GC_FAILED, "registry cache GC failed: " + run.message());
+    }
+    LOG.info("GC of CacheProfile {}/{} {}: {}", namespace, name, run.result().value(), run.message());
+  }
+
+  static String oneLine(Throwable e) {
+    String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    text = text.replaceAll("\\s+", " ").trim();
+    return text.length() > 240 ? text.substring(0, 237) + "..." : text;
+  }
+
+  @Override
+  public void close() {
+    pool.shutdownNow();
+  }
+}

@@ -1,0 +1,61 @@
+package dev.buildcache.operator.profile;
+
+import dev.buildcache.operator.api.v1alpha1.CacheProfile;
+import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
+import dev.buildcache.operator.registry.RegistryClient;
+import dev.buildcache.operator.registry.RegistryException;
+import dev.buildcache.operator.registry.RepositoryReference;
+import dev.buildcache.operator.registry.ecr.EcrRegistryClient;
+import dev.buildcache.operator.registry.oci.DockerCredentials;
+import dev.buildcache.operator.registry.oci.OciRegistryClient;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * Opens the registry client a profile's GC runs with. ECR: the operator pod's AWS identity through the default
+ * credential chain (IRSA's web identity token or EKS Pod Identity), so no AWS secret is ever stored. OCI: the
+ * {@code kubernetes.io/dockerconfigjson} Secret named by {@code spec.registry.credentialsSecret}, read at the start
+ * of each run so a rotated password is picked up.
+ */
+public class RegistryClients {
+  static final String DOCKER_CONFIG_KEY = ".dockerconfigjson";
+
+  private final KubernetesClient kubernetes;
+  private final URI ecrEndpoint;
+
+  /** @param ecrEndpoint ECR API endpoint override (a VPC endpoint, a test server); null for the regional default */
+  public RegistryClients(KubernetesClient kubernetes, URI ecrEndpoint) {
+    this.kubernetes = kubernetes;
+    this.ecrEndpoint = ecrEndpoint;
+  }
+
+  public RegistryClient open(CacheProfile profile) {
+    CacheProfileSpec spec = profile.getSpec();
+    RepositoryReference reference = RepositoryReference.parse(spec.getRepository());
+    CacheProfileSpec.RegistrySpec registry = spec.getRegistry() == null ? new CacheProfileSpec.RegistrySpec() : spec.getRegistry();
+    if (registry.getType() == CacheProfileSpec.RegistryType.ECR) {
+      return EcrRegistryClient.create(reference, registry.getRegion(), ecrEndpoint);
+    }
+    return new OciRegistryClient(reference, Boolean.TRUE.equals(registry.getInsecure()),
+        credentials(profile.getMetadata().getNamespace(), registry.getCredentialsSecret()));
+  }
+
+  private DockerCredentials credentials(String namespace, String secretName) {
+    if (secretName == null) {
+      return DockerCredentials.none();
+    }
+    Secret secret = kubernetes.secrets().inNamespace(namespace).withName(secretName).get();
+    if (secret == null) {
+      throw new RegistryException("spec.registry.credentialsSecret: Secret " + namespace + "/" + secretName + " does not exist");
+    }
+    String encoded = secret.getData() == null ? null : secret.getData().get(DOCKER_CONFIG_KEY);
+    if (encoded == null) {
+      throw new RegistryException("spec.registry.credentialsSecret: Secret " + namespace + "/" + secretName + " has no "
+          + DOCKER_CONFIG_KEY + " key; create it with kubectl create secret docker-registry");
+    }
+    return DockerCredentials.parse(new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
+  }
+}

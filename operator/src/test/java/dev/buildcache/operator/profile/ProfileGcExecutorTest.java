@@ -1,0 +1,131 @@
+package dev.buildcache.operator.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.buildcache.operator.api.status.Reason;
+import dev.buildcache.operator.api.v1alpha1.CacheProfile;
+import dev.buildcache.operator.events.EventPublisher;
+import dev.buildcache.operator.gc.RepositoryImage;
+import dev.buildcache.operator.metrics.ProfileMetrics;
+import dev.buildcache.operator.registry.RegistryClient;
+import dev.buildcache.operator.registry.RegistryException;
+import dev.buildcache.operator.testing.MutableClock;
+import dev.buildcache.operator.testing.TestProfiles;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class ProfileGcExecutorTest {
+  final MutableClock clock = new MutableClock(Instant.parse("2026-11-02T03:00:00Z"));
+  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  final List<String> events = new CopyOnWriteArrayList<>();
+  final List<ResourceID> finishedSignals = new CopyOnWriteArrayList<>();
+  final CountDownLatch release = new CountDownLatch(1);
+  final AtomicInteger opened = new AtomicInteger();
+  volatile RuntimeException failure;
+
+  final RegistryClients clients = new RegistryClients(null, null) {
+    @Override
+    public RegistryClient open(CacheProfile profile) {
+      opened.incrementAndGet();
+      if (failure != null) {
+        throw failure;
+      }
+      return new BlockingClient();
+    }
+  };
+  final EventPublisher publisher = (HasMetadata regarding, EventPublisher.Type type, Reason reason, String message) ->
+      events.add(type + " " + reason.value() + " " + message);
+  final ProfileGcExecutor executor = new ProfileGcExecutor(clients, publisher, new ProfileMetrics(meters), clock, 2, 10);
+  final CacheProfile profile = TestProfiles.profile("app", s -> s.getRetention().setMaxTotalSize("10Gi"));
+  final ResourceID id = ResourceID.fromResource(profile);
+
+  {
+    executor.onFinished(finishedSignals::add);
+  }
+
+  @AfterEach
+  void close() {
+    release.countDown();
+    executor.close();
+  }
+
+  @Test
+  void oneRunPerProfileAtATimeAndTheLastRunIsKeptWithoutItsReport() throws Exception {
+    assertThat(executor.submit(profile, CacheProfileValidator.policy(profile.getSpec()), GcSchedulePlanner.Trigger.SCHEDULE, null)).isTrue();
+    assertThat(executor.isRunning(id)).isTrue();
+    assertThat(executor.submit(profile, CacheProfileValidator.policy(profile.getSpec()), GcSchedulePlanner.Trigger.REQUEST, "x"))
+        .as("a second run while the first runs").isFalse();
+
+    release.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> executor.lastRun(id).isPresent());
+    await().atMost(Duration.ofSeconds(10)).until(() -> !executor.isRunning(id));
+    assertThat(finishedSignals).containsExactly(id);
+
+    ProfileGcExecutor.Run run = executor.lastRun(id).orElseThrow();
+    assertThat(run.result()).isEqualTo(ProfileGcExecutor.Result.SUCCEEDED);
+    assertThat(run.trigger()).isEqualTo(GcSchedulePlanner.Trigger.SCHEDULE);
+    assertThat(run.report()).as("per-image lists are not kept").isNull();
+    assertThat(run.summary().scannedImages()).isZero();
+    assertThat(events).first().asString().startsWith("Normal GcCompleted deleted 0 of 0 cache images");
+    assertThat(meters.counter("buildcache_gc_runs_total", "registry_type", "ecr", "result", "succeeded").count()).isEqualTo(1);
+    assertThat(meters.get("buildcache_cache_budget_bytes").tags("namespace", "buildkite", "profile", "app").gauge().value())
+        .isEqualTo(10L * 1024 * 1024 * 1024);
+    assertThat(executor.submit(profile, CacheProfileValidator.policy(profile.getSpec()), GcSchedulePlanner.Trigger.REQUEST, "x")).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> opened.get() == 2);
+  }
+
+  @Test
+  void aFailedRunIsRecordedWithItsReasonAndAWarning() {
+    failure = new RegistryException("spec.registry.credentialsSecret: Secret buildkite/creds does not exist");
+    executor.submit(profile, CacheProfileValidator.policy(profile.getSpec()), GcSchedulePlanner.Trigger.SCHEDULE, null);
+    await().atMost(Duration.ofSeconds(10)).until(() -> executor.lastRun(id).isPresent());
+    ProfileGcExecutor.Run run = executor.lastRun(id).orElseThrow();
+    assertThat(run.result()).isEqualTo(ProfileGcExecutor.Result.FAILED);
+    assertThat(run.message()).contains("Secret buildkite/creds does not exist");
+    assertThat(run.report()).isNull();
+    assertThat(events).singleElement().asString().startsWith("Warning GcFailed registry cache GC failed: spec.registry.credentialsSecret");
+    assertThat(meters.counter("buildcache_gc_runs_total", "registry_type", "ecr", "result", "failed").count()).isEqualTo(1);
+  }
+
+  @Test
+  @Timeout(10)
+  void runsDoNotHoldTheCallersThread() throws Exception {
+    // submit returns although the registry scan blocks until the end of the test: a synchronous run would hang
+    // here and time out. Reconcile threads never wait for a registry.
+    executor.submit(profile, CacheProfileValidator.policy(profile.getSpec()), GcSchedulePlanner.Trigger.SCHEDULE, null);
+    assertThat(executor.isRunning(id)).isTrue();
+    assertThat(executor.lastRun(id)).isEmpty();
+    assertThat(release.getCount()).isEqualTo(1);
+  }
+
+  final class BlockingClient implements RegistryClient {
+    @Override public String registryType() { return "ecr"; }
+    @Override public List<RepositoryImage> scan() {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return List.of();
+    }
+    @Override public boolean listsUntagged() { return true; }
+    @Override public Map<String, Optional<ImageState>> reread(Collection<RepositoryImage> images) { return Map.of(); }
+    @Override public List<DeleteOutcome> delete(List<String> digests) { return List.of(); }
+    @Override public Map<String, Integer> apiCalls() { return Map.of(); }
+    @Override public void close() {}
+  }
+}
