@@ -10,7 +10,10 @@ import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.tls.TlsMaterial;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 
 /** Computes a BuildkitBuilder's status from what was observed. Pure: no client, no clock. */
@@ -21,7 +24,21 @@ public final class BuilderStatusFactory {
   /** Status fields and the conditions to merge, for a valid spec. */
   public record Observed(BuildkitBuilderStatus fields, List<Conditions.Desired> conditions) {}
 
-  public static Observed observe(BuildkitBuilder builder, Optional<StatefulSet> statefulSet, TlsMaterial tls) {
+  /**
+   * How many profiles each replica serves: every replica appears, with 0 when it serves none, plus any pod that
+   * profiles still report during a scale-down.
+   */
+  public static Map<String, Integer> profilesPerReplica(BuilderNames names, int replicas, Collection<String> assignedReplicas) {
+    Map<String, Integer> counts = new TreeMap<>();
+    for (int i = 0; i < replicas; i++) {
+      counts.put(names.pod(i), 0);
+    }
+    assignedReplicas.forEach(pod -> counts.merge(pod, 1, Integer::sum));
+    return counts;
+  }
+
+  public static Observed observe(BuildkitBuilder builder, Optional<StatefulSet> statefulSet, TlsMaterial tls,
+      Collection<String> assignedReplicas) {
     BuilderNames names = BuilderNames.of(builder);
     int desired = builder.getSpec().getReplicas();
     StatefulSetStatus sts = statefulSet.map(StatefulSet::getStatus).orElse(null);
@@ -38,6 +55,7 @@ public final class BuilderStatusFactory {
     fields.setEndpoint(names.endpoint());
     fields.setServerName(names.serverName());
     fields.setClientSecretName(names.clientSecret());
+    fields.setProfilesPerReplica(profilesPerReplica(names, desired, assignedReplicas));
     fields.setCertificates(new BuildkitBuilderStatus.CertificatesStatus(
         Conditions.format(tls.authority().notAfter()),
         Conditions.format(tls.server().notAfter()),

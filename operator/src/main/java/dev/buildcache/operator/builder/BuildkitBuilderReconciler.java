@@ -6,6 +6,7 @@ import dev.buildcache.operator.api.status.Reason;
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderSpec;
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderStatus;
+import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.builder.desired.SecretFactory;
 import dev.buildcache.operator.events.EventPublisher;
@@ -24,11 +25,16 @@ import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -51,6 +57,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
   private final EventPublisher events;
   private final BuilderMetrics metrics;
   private final Clock clock;
+  private InformerEventSource<CacheProfile, BuildkitBuilder> profiles;
 
   public BuildkitBuilderReconciler(BuilderDependents dependents, TlsMaterialPlanner tlsPlanner, EventPublisher events,
       BuilderMetrics metrics, Clock clock) {
@@ -63,7 +70,22 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
 
   @Override
   public List<EventSource<?, BuildkitBuilder>> prepareEventSources(EventSourceContext<BuildkitBuilder> context) {
-    return dependents.eventSources(context);
+    // Profiles routed onto this builder: their assignments are counted per replica in the builder's status.
+    profiles = new InformerEventSource<>(InformerEventSourceConfiguration.from(CacheProfile.class, BuildkitBuilder.class)
+        .withName("profiles")
+        .withSecondaryToPrimaryMapper(p -> p.getSpec() == null || p.getSpec().getBuilderRef() == null || p.getSpec().getBuilderRef().getName() == null
+            ? Set.of() : Set.of(new ResourceID(p.getSpec().getBuilderRef().getName(), p.getMetadata().getNamespace())))
+        .build(), context);
+    List<EventSource<?, BuildkitBuilder>> sources = new ArrayList<>(dependents.eventSources(context));
+    sources.add(profiles);
+    return sources;
+  }
+
+  private List<String> assignedReplicas(BuildkitBuilder builder) {
+    String name = builder.getMetadata().getName();
+    return profiles.list(builder.getMetadata().getNamespace(), p -> p.getSpec() != null && p.getSpec().getBuilderRef() != null
+            && name.equals(p.getSpec().getBuilderRef().getName()) && p.getStatus() != null && p.getStatus().getAssignedReplica() != null)
+        .map(p -> p.getStatus().getAssignedReplica()).toList();
   }
 
   @Override
@@ -84,7 +106,8 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
         "issued " + issued.certificate() + " certificate (" + issued.reason().code() + ": " + issued.reason().message() + ")"));
 
     BuilderStatusFactory.Observed observed =
-        BuilderStatusFactory.observe(builder, dependents.observedStatefulSet(builder, context), tls);
+        BuilderStatusFactory.observe(builder, dependents.observedStatefulSet(builder, context), tls,
+            assignedReplicas(builder));
     metrics.observe(builder, observed.fields(), tls);
     metrics.reconciled("applied");
     return writeStatus(builder, observed.fields(), observed.conditions())

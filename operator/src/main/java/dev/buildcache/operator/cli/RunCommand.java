@@ -47,6 +47,12 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--reconcile-threads", defaultValue = "10", description = "Concurrent reconciles (default: ${DEFAULT-VALUE}).")
   int reconcileThreads;
 
+  @Option(names = "--gc-threads", defaultValue = "2", description = "Registry GC runs at a time, across all profiles (default: ${DEFAULT-VALUE}).")
+  int gcThreads;
+
+  @Option(names = "--ecr-endpoint-url", paramLabel = "URL", description = "ECR API endpoint override, e.g. a VPC interface endpoint. Default: the regional endpoint.")
+  java.net.URI ecrEndpoint;
+
   @Override
   public Integer call() throws Exception {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -67,7 +73,7 @@ public final class RunCommand implements Callable<Integer> {
     }
     Set<String> watched = new LinkedHashSet<>(namespaces);
     OperatorRuntime runtime = new OperatorRuntime(client, meters, Clock.systemUTC(),
-        new OperatorRuntime.Settings(watched, election, reconcileThreads));
+        new OperatorRuntime.Settings(watched, election, reconcileThreads, gcThreads, ecrEndpoint));
     HealthServer health = new HealthServer(healthPort, runtime::isHealthy, meters);
     health.start();
 

@@ -39,6 +39,10 @@ public class BuilderMetrics {
         tls.server().notAfter().getEpochSecond(), "When the certificate expires, seconds since the epoch");
     set("buildcache_certificate_expiry_timestamp_seconds", tags.and("certificate", "client"),
         tls.client().notAfter().getEpochSecond(), "When the certificate expires, seconds since the epoch");
+    if (status.getProfilesPerReplica() != null) {
+      status.getProfilesPerReplica().forEach((pod, count) -> set("buildcache_builder_profiles", tags.and("replica", pod), count,
+          "CacheProfiles whose sticky endpoint points at this replica"));
+    }
   }
 
   private void set(String meter, Tags tags, long value, String description) {

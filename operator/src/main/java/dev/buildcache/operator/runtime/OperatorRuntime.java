@@ -11,6 +11,11 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.buildcache.operator.metrics.ProfileMetrics;
+import dev.buildcache.operator.profile.CacheProfileReconciler;
+import dev.buildcache.operator.profile.ProfileGcExecutor;
+import dev.buildcache.operator.profile.RegistryClients;
+import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,10 +27,21 @@ import java.util.Set;
  */
 public final class OperatorRuntime implements AutoCloseable {
 
-  /** How the operator runs. An empty {@code namespaces} set watches all namespaces. */
-  public record Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads) {
+  /**
+   * How the operator runs. An empty {@code namespaces} set watches all namespaces. {@code gcThreads} registry GC
+   * runs at a time across all profiles. {@code ecrEndpoint} overrides the ECR API endpoint (a VPC endpoint); null
+   * for the regional default.
+   */
+  public record Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads, int gcThreads,
+      URI ecrEndpoint) {
+    public static final int DEFAULT_GC_THREADS = 2;
+
     public static Settings defaults() {
-      return new Settings(Set.of(), null, 10);
+      return new Settings(Set.of(), null, 10, DEFAULT_GC_THREADS, null);
+    }
+
+    public Settings withEcrEndpoint(URI endpoint) {
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, endpoint);
     }
   }
 
@@ -42,6 +58,7 @@ public final class OperatorRuntime implements AutoCloseable {
   }
 
   private final Operator operator;
+  private final ProfileGcExecutor gc;
 
   public OperatorRuntime(KubernetesClient client, MeterRegistry meters, Clock clock, Settings settings) {
     this.operator = new Operator(o -> {
@@ -74,7 +91,18 @@ public final class OperatorRuntime implements AutoCloseable {
             o.settingNamespaces(settings.namespaces());
           }
         });
+    ProfileMetrics profileMetrics = new ProfileMetrics(meters);
+    gc = new ProfileGcExecutor(new RegistryClients(client, settings.ecrEndpoint()), events, profileMetrics, clock,
+        settings.gcThreads(), GC_QUEUE);
+    operator.register(new CacheProfileReconciler(gc, events, profileMetrics, clock), o -> {
+      if (!settings.namespaces().isEmpty()) {
+        o.settingNamespaces(settings.namespaces());
+      }
+    });
   }
+
+  /** Runs waiting for a GC thread; a due run beyond this is retried by the next reconcile. */
+  static final int GC_QUEUE = 1000;
 
   public void start() {
     operator.start();
@@ -91,5 +119,6 @@ public final class OperatorRuntime implements AutoCloseable {
   @Override
   public void close() {
     operator.stop();
+    gc.close();
   }
 }

@@ -18,7 +18,8 @@ class LeaderElectionIT {
 
   static OperatorRuntime.Settings settings(String identity) {
     return new OperatorRuntime.Settings(Set.of(), new OperatorRuntime.LeaderElection("buildcache-operator", LEASE_NS,
-        identity, Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(250), false), 2);
+        identity, Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(250), false), 2,
+        OperatorRuntime.Settings.DEFAULT_GC_THREADS, null);
   }
 
   @Test

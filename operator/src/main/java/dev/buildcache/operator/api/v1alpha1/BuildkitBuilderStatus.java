@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.model.annotation.LabelSelector;
 import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BuildkitBuilderStatus {
@@ -24,6 +25,8 @@ public class BuildkitBuilderStatus {
   @JsonPropertyDescription("Secret with ca.pem, cert.pem and key.pem for CI agents.")
   private String clientSecretName;
   private CertificatesStatus certificates;
+  @JsonPropertyDescription("How many CacheProfiles each replica's sticky endpoint serves, by pod name.")
+  private Map<String, Integer> profilesPerReplica;
   private List<Condition> conditions = new ArrayList<>();
 
   public Long getObservedGeneration() { return observedGeneration; }
@@ -42,6 +45,8 @@ public class BuildkitBuilderStatus {
   public void setClientSecretName(String clientSecretName) { this.clientSecretName = clientSecretName; }
   public CertificatesStatus getCertificates() { return certificates; }
   public void setCertificates(CertificatesStatus certificates) { this.certificates = certificates; }
+  public Map<String, Integer> getProfilesPerReplica() { return profilesPerReplica; }
+  public void setProfilesPerReplica(Map<String, Integer> profilesPerReplica) { this.profilesPerReplica = profilesPerReplica; }
   public List<Condition> getConditions() { return conditions; }
   public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
 

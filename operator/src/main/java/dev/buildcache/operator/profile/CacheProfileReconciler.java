@@ -1,0 +1,318 @@
+package dev.buildcache.operator.profile;
+
+import dev.buildcache.operator.api.status.ConditionType;
+import dev.buildcache.operator.api.status.Conditions;
+import dev.buildcache.operator.api.status.Reason;
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
+import dev.buildcache.operator.api.v1alpha1.CacheProfile;
+import dev.buildcache.operator.api.v1alpha1.CacheProfileStatus;
+import dev.buildcache.operator.builder.desired.BuilderLabels;
+import dev.buildcache.operator.builder.desired.BuilderNames;
+import dev.buildcache.operator.events.EventPublisher;
+import dev.buildcache.operator.metrics.ProfileMetrics;
+import dev.buildcache.operator.profile.lint.LintFinding;
+import dev.buildcache.operator.validation.FieldError;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Observe, validate, reconcile for one repository's cache profile: routes it to a builder replica through its own
+ * Service, renders the agent config into status, lints it, and starts its registry GC when due. Level-triggered:
+ * a pass over a converged profile writes nothing.
+ *
+ * <p>Not generation-aware: the {@code buildcache.dev/gc-now} annotation changes no generation and must still
+ * trigger a pass. Our own status writes trigger one more pass each, which finds nothing to change.
+ */
+@ControllerConfiguration(name = CacheProfileReconciler.NAME, fieldManager = CacheProfileReconciler.FIELD_MANAGER,
+    generationAwareEventProcessing = false)
+public class CacheProfileReconciler implements Reconciler<CacheProfile> {
+  public static final String NAME = "cacheprofile";
+  public static final String FIELD_MANAGER = "buildcache-operator";
+  private static final Logger LOG = LoggerFactory.getLogger(CacheProfileReconciler.class);
+  static final String BY_BUILDER = "byBuilder";
+  static final Duration MAX_REQUEUE = Duration.ofHours(6);
+
+  private final ProfileServiceDependentResource service = new ProfileServiceDependentResource();
+  private final SimpleInboundEventSource<CacheProfile> gcFinished = new SimpleInboundEventSource<>("gc-finished");
+  private final ProfileGcExecutor gc;
+  private final EventPublisher events;
+  private final ProfileMetrics metrics;
+  private final Clock clock;
+  private InformerEventSource<BuildkitBuilder, CacheProfile> builders;
+  private InformerEventSource<Pod, CacheProfile> pods;
+
+  public CacheProfileReconciler(ProfileGcExecutor gc, EventPublisher events, ProfileMetrics metrics, Clock clock) {
+    this.gc = gc;
+    this.events = events;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, CacheProfile>> prepareEventSources(EventSourceContext<CacheProfile> context) {
+    IndexedResourceCache<CacheProfile> profiles = context.getPrimaryCache();
+    context.getPrimaryCache().addIndexer(BY_BUILDER, p -> builderKey(p).map(List::of).orElse(List.of()));
+    // A builder or one of its pods changed: every profile routed onto that builder is reconciled.
+    builders = new InformerEventSource<>(InformerEventSourceConfiguration.from(BuildkitBuilder.class, CacheProfile.class)
+        .withName("builders")
+        .withSecondaryToPrimaryMapper(b -> profilesOf(profiles, b.getMetadata().getNamespace(), b.getMetadata().getName()))
+        .withPrimaryToSecondaryMapper((CacheProfile p) -> builderRef(p)
+            .map(name -> Set.of(new ResourceID(name, p.getMetadata().getNamespace()))).orElse(Set.of()))
+        .build(), context);
+    pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, CacheProfile.class)
+        .withName("builder-pods")
+        .withLabelSelector(BuilderLabels.MANAGED_BY + "," + BuilderLabels.NAME_KEY + "=buildkitd")
+        .withSecondaryToPrimaryMapper(pod -> profilesOf(profiles, pod.getMetadata().getNamespace(),
+            pod.getMetadata().getLabels().get(BuilderLabels.INSTANCE_KEY)))
+        .build(), context);
+    gc.onFinished(gcFinished::propagateEvent);
+    return List.of(builders, pods, service.eventSource(context).orElseThrow(), gcFinished);
+  }
+
+  @Override
+  public UpdateControl<CacheProfile> reconcile(CacheProfile profile, Context<CacheProfile> context) {
+    ResourceID id = ResourceID.fromResource(profile);
+    CacheProfileStatus fields = copy(profile.getStatus());
+    List<Conditions.Desired> conditions = new ArrayList<>();
+    recordFinishedGc(id, profile.getStatus(), fields);
+    if (fields.getLastGc() != null) {
+      conditions.add(ProfileStatusFactory.gcCondition(fields.getLastGc()));
+    }
+
+    List<FieldError> errors = CacheProfileValidator.validate(profile);
+    if (!errors.isEmpty()) {
+      String message = errors.stream().map(Object::toString).collect(Collectors.joining("; "));
+      LOG.info("CacheProfile {} has an invalid spec, leaving its endpoint and registry alone: {}", id, message);
+      conditions.add(new Conditions.Desired(ConditionType.VALID, false, Reason.INVALID_SPEC, message));
+      conditions.add(new Conditions.Desired(ConditionType.READY, false, Reason.INVALID_SPEC, "the spec is invalid; see the Valid condition"));
+      fields.setNextGcTime(null);
+      metrics.reconciled("invalid");
+      return writeStatus(profile, fields, conditions, List.of());
+    }
+    conditions.add(new Conditions.Desired(ConditionType.VALID, true, Reason.SPEC_VALID, "the spec is valid"));
+
+    List<LintFinding> findings = route(profile, context, fields, conditions);
+    Duration requeue = scheduleGc(profile, id, fields);
+    metrics.reconciled("applied");
+    UpdateControl<CacheProfile> update = writeStatus(profile, fields, conditions, findings);
+    return requeue == null ? update : update.rescheduleAfter(requeue);
+  }
+
+  /**
+   * Points the profile's Service at its replica and renders the agent config; returns the lint findings. Without
+   * a builder (missing, or scaled to zero) there is no Service and no endpoint.
+   */
+  private List<LintFinding> route(CacheProfile profile, Context<CacheProfile> context, CacheProfileStatus fields,
+      List<Conditions.Desired> conditions) {
+    String namespace = profile.getMetadata().getNamespace();
+    String builderName = profile.getSpec().getBuilderRef().getName();
+    Optional<BuildkitBuilder> builder = builders.get(new ResourceID(builderName, namespace));
+    BuilderNames names = new BuilderNames(builderName, namespace);
+    int replicas = builder.map(b -> b.getSpec().getReplicas() == null ? 0 : b.getSpec().getReplicas()).orElse(0);
+    Set<String> readyPods = pods.list(namespace, pod -> builderName.equals(pod.getMetadata().getLabels().get(BuilderLabels.INSTANCE_KEY)) && isReady(pod))
+        .map(pod -> pod.getMetadata().getName()).collect(Collectors.toSet());
+    Optional<ReplicaAssignment> assignment = builder.isEmpty() ? Optional.empty()
+        : ReplicaAssignment.assign(ReplicaAssignment.key(namespace, profile.getMetadata().getName()), names, replicas, readyPods);
+    ProfileEndpoint endpoint = new ProfileEndpoint(builderName, profile.getMetadata().getName(), namespace);
+
+    if (assignment.isEmpty()) {
+      deleteServicesOtherThan(null, context);
+      fields.setEndpoint(null);
+      fields.setAssignedReplica(null);
+      fields.setAgentConfig(null);
+      Reason reason = builder.isEmpty() ? Reason.BUILDER_NOT_FOUND : Reason.NO_REPLICAS;
+      String message = builder.isEmpty()
+          ? "BuildkitBuilder " + namespace + "/" + builderName + " does not exist: create it, or fix spec.builderRef.name"
+          : "BuildkitBuilder " + namespace + "/" + builderName + " has no replicas: scale it up";
+      conditions.add(new Conditions.Desired(ConditionType.BUILDER_ASSIGNED, false, reason, message));
+      conditions.add(new Conditions.Desired(ConditionType.READY, false, reason, message));
+      return List.of();
+    }
+    ReplicaAssignment a = assignment.get();
+    context.managedWorkflowAndDependentResourceContext().put(ProfileServiceDependentResource.DESIRED,
+        ProfileServiceFactory.service(endpoint, a.pod()));
+    service.reconcile(profile, context);
+    deleteServicesOtherThan(endpoint.service(), context);
+
+    CacheConfigRenderer.Rendered rendered = CacheConfigRenderer.render(profile,
+        new CacheConfigRenderer.Target(builderName, endpoint.endpoint(), names.serverName(), a.firstChoicePod()));
+    fields.setEndpoint(endpoint.endpoint());
+    fields.setAssignedReplica(a.pod());
+    fields.setCacheFrom(rendered.cacheFrom());
+    fields.setCacheTo(rendered.cacheTo());
+    fields.setAgentConfig(rendered.agentConfig());
+    conditions.add(ProfileStatusFactory.assigned(a));
+    conditions.add(ProfileStatusFactory.ready(a));
+    metrics.failedOver(namespace, profile.getMetadata().getName(), a.failedOver());
+
+    List<LintFinding> findings = ProfileLintRules.check(profile, rendered.agentConfig());
+    conditions.add(ProfileStatusFactory.lintCondition(findings));
+    return findings;
+  }
+
+  /** A profile renamed its builder, or lost it: its old Services go. */
+  private void deleteServicesOtherThan(String keep, Context<CacheProfile> context) {
+    for (Service stale : context.getSecondaryResources(Service.class)) {
+      if (!stale.getMetadata().getName().equals(keep)) {
+        LOG.info("deleting Service {}/{}: no longer this profile's endpoint", stale.getMetadata().getNamespace(), stale.getMetadata().getName());
+        context.getClient().resource(stale).delete();
+      }
+    }
+  }
+
+  /** Starts the GC when due; returns how long until the next scheduled run, null when none is scheduled. */
+  private Duration scheduleGc(CacheProfile profile, ResourceID id, CacheProfileStatus fields) {
+    Instant now = clock.instant();
+    GcSchedulePlanner.Decision decision = GcSchedulePlanner.decide(new GcSchedulePlanner.Input(
+        profile.getSpec().getSchedule(),
+        Boolean.TRUE.equals(profile.getSpec().getSuspend()),
+        // The API server always sets it; an object from elsewhere without one starts its schedule now.
+        profile.getMetadata().getCreationTimestamp() == null ? now : Instant.parse(profile.getMetadata().getCreationTimestamp()),
+        fields.getLastGc() == null ? null : Instant.parse(fields.getLastGc().getStartTime()),
+        profile.getMetadata().getAnnotations() == null ? null : profile.getMetadata().getAnnotations().get(GcSchedulePlanner.GC_NOW_ANNOTATION),
+        fields.getLastHandledGcRequest()), now);
+    if (decision.trigger() != null && !gc.isRunning(id)) {
+      String request = decision.trigger() == GcSchedulePlanner.Trigger.REQUEST
+          ? profile.getMetadata().getAnnotations().get(GcSchedulePlanner.GC_NOW_ANNOTATION) : null;
+      gc.submit(profile, CacheProfileValidator.policy(profile.getSpec()), decision.trigger(), request);
+    }
+    fields.setNextGcTime(decision.nextRun() == null ? null : Conditions.format(decision.nextRun()));
+    if (decision.nextRun() == null) {
+      return null;
+    }
+    // A run that is due but could not start (the pool was full) is retried within a minute.
+    Duration wait = Duration.between(now, decision.nextRun());
+    Duration floor = Duration.ofSeconds(1);
+    if (decision.trigger() != null && !gc.isRunning(id)) {
+      wait = Duration.ofMinutes(1);
+    }
+    return wait.compareTo(floor) < 0 ? floor : wait.compareTo(MAX_REQUEUE) > 0 ? MAX_REQUEUE : wait;
+  }
+
+  /**
+   * A finished GC run is part of what is true: the newest one goes into the status, also when this pass reads a
+   * copy of the profile older than the status that already shows it.
+   */
+  private void recordFinishedGc(ResourceID id, CacheProfileStatus stored, CacheProfileStatus fields) {
+    gc.lastRun(id).filter(run -> ProfileStatusFactory.newerThanShown(stored, run)).ifPresent(run -> {
+      fields.setLastGc(ProfileStatusFactory.lastGc(run));
+      if (run.trigger() == GcSchedulePlanner.Trigger.REQUEST) {
+        fields.setLastHandledGcRequest(run.request());
+      }
+    });
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<CacheProfile> updateErrorStatus(CacheProfile profile, Context<CacheProfile> context, Exception e) {
+    if (e instanceof KubernetesClientException k && k.getCode() == 409) {
+      LOG.debug("conflict reconciling CacheProfile {}/{}, retrying", profile.getMetadata().getNamespace(), profile.getMetadata().getName());
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    String message = ProfileGcExecutor.oneLine(rootCause(e));
+    LOG.warn("reconcile of CacheProfile {}/{} failed: {}", profile.getMetadata().getNamespace(), profile.getMetadata().getName(), message);
+    UpdateControl<CacheProfile> update = writeStatus(profile, copy(profile.getStatus()), List.of(
+        new Conditions.Desired(ConditionType.READY, false, Reason.RECONCILE_ERROR, message)), List.of());
+    return update.getResource().map(ErrorStatusUpdateControl::patchStatus).orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
+  }
+
+  private UpdateControl<CacheProfile> writeStatus(CacheProfile profile, CacheProfileStatus fields,
+      List<Conditions.Desired> conditions, List<LintFinding> findings) {
+    CacheProfileStatus previous = profile.getStatus();
+    Conditions.Merged merged = Conditions.merge(previous == null ? null : previous.getConditions(), conditions,
+        profile.getMetadata().getGeneration() == null ? 0 : profile.getMetadata().getGeneration(), clock.instant());
+    fields.setConditions(merged.conditions());
+    fields.setObservedGeneration(profile.getMetadata().getGeneration());
+    // GC runs and lint findings announce themselves; the other conditions announce their transitions.
+    merged.transitions().stream()
+        .filter(t -> t.condition().type() != ConditionType.GC_SUCCEEDED && t.condition().type() != ConditionType.LINT_CLEAN)
+        .forEach(t -> events.publish(profile, eventType(t), t.condition().reason(), t.condition().message()));
+    String previousLint = previous == null ? null
+        : Conditions.find(previous.getConditions(), ConditionType.LINT_CLEAN).map(c -> c.getMessage()).orElse(null);
+    String lint = Conditions.find(merged.conditions(), ConditionType.LINT_CLEAN).map(c -> c.getMessage()).orElse(null);
+    if (!findings.isEmpty() && !Objects.equals(previousLint, lint)) {
+      findings.forEach(f -> events.publish(profile, EventPublisher.Type.Warning,
+          f.severity() == dev.buildcache.operator.profile.lint.Severity.ERROR ? Reason.LINT_ERRORS : Reason.LINT_WARNINGS,
+          ProfileStatusFactory.lintEventMessage(f)));
+    }
+    if (previous != null && Serialization.jsonMapper().valueToTree(previous).equals(Serialization.jsonMapper().valueToTree(fields))) {
+      return UpdateControl.noUpdate();
+    }
+    CacheProfile patch = new CacheProfile();
+    patch.setMetadata(new ObjectMetaBuilder()
+        .withName(profile.getMetadata().getName())
+        .withNamespace(profile.getMetadata().getNamespace())
+        .build());
+    patch.setSpec(null);
+    patch.setStatus(fields);
+    return UpdateControl.patchStatus(patch);
+  }
+
+  private static EventPublisher.Type eventType(Conditions.Transition transition) {
+    Conditions.Desired c = transition.condition();
+    boolean bad = (c.type() == ConditionType.VALID && !c.status())
+        || (c.type() == ConditionType.BUILDER_ASSIGNED && !c.status())
+        || (c.type() == ConditionType.READY && !c.status() && "True".equals(transition.previousStatus()));
+    return bad ? EventPublisher.Type.Warning : EventPublisher.Type.Normal;
+  }
+
+  static boolean isReady(Pod pod) {
+    if (pod.getMetadata().getDeletionTimestamp() != null || pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return false;
+    }
+    return pod.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private static Set<ResourceID> profilesOf(IndexedResourceCache<CacheProfile> profiles, String namespace, String builder) {
+    if (builder == null) {
+      return Set.of();
+    }
+    return profiles.byIndex(BY_BUILDER, namespace + "/" + builder).stream().map(ResourceID::fromResource).collect(Collectors.toSet());
+  }
+
+  private static Optional<String> builderRef(CacheProfile profile) {
+    return profile.getSpec() == null || profile.getSpec().getBuilderRef() == null
+        ? Optional.empty() : Optional.ofNullable(profile.getSpec().getBuilderRef().getName());
+  }
+
+  private static Optional<String> builderKey(CacheProfile profile) {
+    return builderRef(profile).map(name -> profile.getMetadata().getNamespace() + "/" + name);
+  }
+
+  private static CacheProfileStatus copy(CacheProfileStatus status) {
+    return status == null ? new CacheProfileStatus() : Serialization.jsonMapper().convertValue(status, CacheProfileStatus.class);
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root;
+  }
+}
