@@ -10,6 +10,7 @@ import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.builder.desired.SecretFactory;
 import dev.buildcache.operator.events.EventPublisher;
+import dev.buildcache.operator.runtime.Conflicts;
 import dev.buildcache.operator.metrics.BuilderMetrics;
 import dev.buildcache.operator.tls.TlsMaterial;
 import dev.buildcache.operator.tls.TlsMaterialPlanner;
@@ -17,7 +18,6 @@ import dev.buildcache.operator.units.Durations;
 import dev.buildcache.operator.validation.FieldError;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -117,7 +117,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
   @Override
   public ErrorStatusUpdateControl<BuildkitBuilder> updateErrorStatus(BuildkitBuilder builder,
       Context<BuildkitBuilder> context, Exception e) {
-    if (e instanceof KubernetesClientException k && k.getCode() == 409) {
+    if (Conflicts.isConflict(e)) {
       // Someone else wrote first (or our cache was behind); the retry will see the new version. Not a fault.
       LOG.debug("conflict reconciling BuildkitBuilder {}/{}, retrying", builder.getMetadata().getNamespace(),
           builder.getMetadata().getName());

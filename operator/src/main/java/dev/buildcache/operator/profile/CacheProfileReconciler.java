@@ -9,13 +9,13 @@ import dev.buildcache.operator.api.v1alpha1.CacheProfileStatus;
 import dev.buildcache.operator.builder.desired.BuilderLabels;
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.events.EventPublisher;
+import dev.buildcache.operator.runtime.Conflicts;
 import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.profile.lint.LintFinding;
 import dev.buildcache.operator.validation.FieldError;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -230,7 +230,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
 
   @Override
   public ErrorStatusUpdateControl<CacheProfile> updateErrorStatus(CacheProfile profile, Context<CacheProfile> context, Exception e) {
-    if (e instanceof KubernetesClientException k && k.getCode() == 409) {
+    if (Conflicts.isConflict(e)) {
       LOG.debug("conflict reconciling CacheProfile {}/{}, retrying", profile.getMetadata().getNamespace(), profile.getMetadata().getName());
       return ErrorStatusUpdateControl.noStatusUpdate();
     }

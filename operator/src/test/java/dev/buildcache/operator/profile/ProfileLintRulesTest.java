@@ -89,4 +89,14 @@ class ProfileLintRulesTest {
         .allSatisfy(f -> assertThat(f.step()).isEqualTo("CacheProfile buildkite/app"));
     assertThat(rules(p)).containsExactlyInAnyOrder("unbounded-retention", "min-age-too-short");
   }
+
+  @Test
+  void shippedSamplesHaveNoFindings() throws Exception {
+    java.nio.file.Path samples = java.nio.file.Path.of(System.getProperty("buildcache.deploy.dir", "../deploy")).resolve("samples");
+    for (String file : List.of("cacheprofile-ecr.yaml", "cacheprofile-oci.yaml")) {
+      CacheProfile profile = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+          java.nio.file.Files.readString(samples.resolve(file)), CacheProfile.class);
+      assertThat(ProfileLintRules.check(profile, rendered(profile))).as(file).isEmpty();
+    }
+  }
 }

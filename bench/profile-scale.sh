@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Scale figures for CacheProfile on the real operator process. Usage: bench/profile-scale.sh [profiles] [builders] [runs]
+# Optional: BENCH_JAVA_OPTS (operator JVM flags, default -Xmx256m).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./mvnw -q -B -ntp -DskipTests package
+./mvnw -q -B -ntp -pl operator test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+cp="operator/target/test-classes:operator/target/classes:$(cat operator/target/bench.classpath)"
+exec java -cp "$cp" -Dbench.javaOpts="${BENCH_JAVA_OPTS:--Xmx256m}" dev.buildcache.operator.bench.ProfileScaleBench "$@"

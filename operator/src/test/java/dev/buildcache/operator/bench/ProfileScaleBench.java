@@ -1,0 +1,148 @@
+package dev.buildcache.operator.bench;
+
+import dev.buildcache.operator.api.status.ConditionType;
+import dev.buildcache.operator.api.status.Conditions;
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
+import dev.buildcache.operator.api.v1alpha1.CacheProfile;
+import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
+import dev.buildcache.operator.testing.KubernetesTestCluster;
+import dev.buildcache.operator.testing.SsaCrudDispatcher;
+import dev.buildcache.operator.testing.TestBuilders;
+import dev.buildcache.operator.testing.TestPods;
+import dev.buildcache.operator.testing.TestProfiles;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Scale figures for CacheProfile, on the real operator process against the in-process API server, with the
+ * builders and profiles already in the cluster when the operator starts:
+ * <ul>
+ *   <li>time from launching the operator until every profile is Ready with its endpoint Service, and every
+ *       builder is Ready and counts its profiles per replica (JVM start included);
+ *   <li>write requests during a full resync by a restarted operator;
+ *   <li>operator heap after a full GC, and RSS, at that load.
+ * </ul>
+ * Run: {@code bench/profile-scale.sh [profiles] [builders] [runs]}.
+ */
+public final class ProfileScaleBench {
+  static final String NS = TestBuilders.NAMESPACE;
+  static final int REPLICAS = 3;
+
+  record Run(double convergeMs, int steadyWrites, double heapMiB, double rssMiB) {}
+
+  public static void main(String[] args) throws Exception {
+    Path jar = Path.of(System.getProperty("bench.jar", "operator/target/buildcache.jar")).toAbsolutePath();
+    int profiles = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+    int builders = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+    int runs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    String javaOpts = System.getProperty("bench.javaOpts", "-Xmx256m");
+    List<Run> results = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      Run run = runOnce(jar, profiles, builders, javaOpts);
+      results.add(run);
+      System.out.printf(Locale.ROOT, "run %d: converged %.0f ms after operator launch; steady-state writes %d; heap %.1f MiB; RSS %.1f MiB%n",
+          i + 1, run.convergeMs(), run.steadyWrites(), run.heapMiB(), run.rssMiB());
+    }
+    System.out.printf(Locale.ROOT, "MEDIAN over %d runs, %d profiles on %d builders x %d replicas, operator JVM %s: converged %.0f ms "
+            + "after launch; steady-state writes %d; heap after GC %.1f MiB; RSS %.1f MiB%n",
+        runs, profiles, builders, REPLICAS, javaOpts,
+        BuilderScaleBench.median(results.stream().map(Run::convergeMs).toList()),
+        (int) BuilderScaleBench.median(results.stream().map(r -> (double) r.steadyWrites()).toList()),
+        BuilderScaleBench.median(results.stream().map(Run::heapMiB).toList()),
+        BuilderScaleBench.median(results.stream().map(Run::rssMiB).toList()));
+  }
+
+  static Run runOnce(Path jar, int profiles, int builders, String javaOpts) throws Exception {
+    try (KubernetesTestCluster cluster = new KubernetesTestCluster()) {
+      KubernetesClient client = cluster.client();
+      SsaCrudDispatcher api = cluster.dispatcher();
+      for (int b = 0; b < builders; b++) {
+        client.resource(TestBuilders.builder("builder-" + b, s -> s.setReplicas(REPLICAS))).create();
+        TestPods.createReady(client, "builder-" + b, REPLICAS);
+      }
+      for (int i = 0; i < profiles; i++) {
+        String builder = "builder-" + (i % builders);
+        client.resource(TestProfiles.profile("repo-" + i, s -> {
+          s.setBuilderRef(new CacheProfileSpec.BuilderRef(builder));
+          s.getRetention().setMaxTotalSize("50Gi");
+          s.getRetention().setMaxAge("14d");
+          s.getRetention().setProtectTags(List.of("cache-main"));
+        })).create();
+      }
+      Path kubeconfig = BuilderScaleBench.kubeconfig(cluster.url());
+      long launched = System.nanoTime();
+      BuilderScaleBench.Operator operator = BuilderScaleBench.Operator.start(jar, kubeconfig, javaOpts);
+      try {
+        // The StatefulSets appear as the operator creates them; play the StatefulSet controller for each.
+        List<String> ready = new ArrayList<>();
+        BuilderScaleBench.waitFor(Duration.ofMinutes(5), () -> {
+          for (int b = 0; b < builders; b++) {
+            String name = "builder-" + b;
+            if (!ready.contains(name) && client.apps().statefulSets().inNamespace(NS).withName(name).get() != null) {
+              BuilderScaleBench.markReady(client, name, REPLICAS);
+              ready.add(name);
+            }
+          }
+          return converged(client, profiles, builders);
+        });
+        double convergeMs = (System.nanoTime() - launched) / 1e6;
+        // Work still in flight (a last status write) is not steady state: wait until the API server sees no write
+        // for three seconds before restarting the operator.
+        int[] seen = {api.writeCount()};
+        long[] quietSince = {System.nanoTime()};
+        BuilderScaleBench.waitFor(Duration.ofMinutes(1), () -> {
+          int now = api.writeCount();
+          if (now != seen[0]) {
+            seen[0] = now;
+            quietSince[0] = System.nanoTime();
+          }
+          return System.nanoTime() - quietSince[0] > Duration.ofSeconds(3).toNanos();
+        });
+
+        operator.stop();
+        java.util.Map<String, String> statusBefore = new java.util.HashMap<>();
+        client.resources(BuildkitBuilder.class).inNamespace(NS).list().getItems()
+            .forEach(b -> statusBefore.put(b.getMetadata().getName(), io.fabric8.kubernetes.client.utils.Serialization.asJson(b.getStatus())));
+        int before = api.writeCount();
+        operator = BuilderScaleBench.Operator.start(jar, kubeconfig, javaOpts);
+        BuilderScaleBench.Operator current = operator;
+        BuilderScaleBench.waitFor(Duration.ofMinutes(3), () -> current.reconciles() >= profiles + builders);
+        int steadyWrites = api.writeCount() - before;
+        api.writesSince(before).forEach(w -> System.out.println("  steady-state write: " + w.method() + " " + w.path()));
+        if (Boolean.getBoolean("bench.trace")) {
+          Thread.sleep(2000);
+          client.resources(BuildkitBuilder.class).inNamespace(NS).list().getItems().forEach(b -> {
+            String now = io.fabric8.kubernetes.client.utils.Serialization.asJson(b.getStatus());
+            if (!now.equals(statusBefore.get(b.getMetadata().getName()))) {
+              System.out.println("  BEFORE " + statusBefore.get(b.getMetadata().getName()) + "\n  AFTER  " + now);
+            }
+          });
+        }
+
+        current.jcmd("GC.run");
+        double heap = current.heapUsedBytes() / (1024.0 * 1024.0);
+        double rss = current.rssKiB() / 1024.0;
+        return new Run(convergeMs, steadyWrites, heap, rss);
+      } finally {
+        operator.stop();
+      }
+    }
+  }
+
+  static boolean converged(KubernetesClient client, int profiles, int builders) {
+    List<CacheProfile> all = client.resources(CacheProfile.class).inNamespace(NS).list().getItems();
+    if (all.size() != profiles || !all.stream().allMatch(p -> p.getStatus() != null && p.getStatus().getEndpoint() != null
+        && Conditions.isTrue(p.getStatus().getConditions(), ConditionType.READY))) {
+      return false;
+    }
+    List<BuildkitBuilder> bs = client.resources(BuildkitBuilder.class).inNamespace(NS).list().getItems();
+    int counted = bs.stream().filter(b -> b.getStatus() != null && b.getStatus().getProfilesPerReplica() != null
+            && Conditions.isTrue(b.getStatus().getConditions(), ConditionType.READY))
+        .mapToInt(b -> b.getStatus().getProfilesPerReplica().values().stream().mapToInt(Integer::intValue).sum()).sum();
+    return counted == profiles && client.services().inNamespace(NS).list().getItems().size() == profiles + 2 * builders;
+  }
+}
