@@ -3,9 +3,9 @@ package dev.buildcache.operator.builder;
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
 import dev.buildcache.operator.builder.desired.BuilderLabels;
 import dev.buildcache.operator.builder.desired.BuilderNames;
+import dev.buildcache.operator.builder.desired.ControllerReference;
 import dev.buildcache.operator.builder.desired.DesiredHash;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -36,16 +36,7 @@ abstract class BuilderDependentResource<R extends HasMetadata> extends CRUDKuber
   @Override
   protected final R desired(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
     R desired = render(builder, context);
-    // A controller reference (JOSDK's own is a plain owner reference): kubectl shows "Controlled By", and the
-    // garbage collector deletes dependents before the builder when foreground deletion is asked for.
-    desired.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
-        .withApiVersion(builder.getApiVersion())
-        .withKind(builder.getKind())
-        .withName(builder.getMetadata().getName())
-        .withUid(builder.getMetadata().getUid())
-        .withController(true)
-        .withBlockOwnerDeletion(true)
-        .build()));
+    desired.getMetadata().setOwnerReferences(List.of(ControllerReference.to(builder)));
     return DesiredHash.stamp(desired);
   }
 

@@ -11,12 +11,12 @@ import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.builder.desired.SecretFactory;
 import dev.buildcache.operator.events.EventPublisher;
 import dev.buildcache.operator.runtime.Conflicts;
+import dev.buildcache.operator.runtime.StatusUpdates;
 import dev.buildcache.operator.metrics.BuilderMetrics;
 import dev.buildcache.operator.tls.TlsMaterial;
 import dev.buildcache.operator.tls.TlsMaterialPlanner;
 import dev.buildcache.operator.units.Durations;
 import dev.buildcache.operator.validation.FieldError;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -138,18 +138,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     fields.setConditions(merged.conditions());
     fields.setObservedGeneration(builder.getMetadata().getGeneration());
     merged.transitions().forEach(t -> events.publish(builder, eventType(t), t.condition().reason(), t.condition().message()));
-    if (previous != null && Serialization.jsonMapper().valueToTree(previous).equals(Serialization.jsonMapper().valueToTree(fields))) {
-      return UpdateControl.noUpdate();
-    }
-    // A minimal object: server-side apply of status only, so this manager never claims spec fields.
-    BuildkitBuilder patch = new BuildkitBuilder();
-    patch.setMetadata(new ObjectMetaBuilder()
-        .withName(builder.getMetadata().getName())
-        .withNamespace(builder.getMetadata().getNamespace())
-        .build());
-    patch.setSpec(null);
-    patch.setStatus(fields);
-    return UpdateControl.patchStatus(patch);
+    return StatusUpdates.patchIfChanged(builder, fields, BuildkitBuilder::new);
   }
 
   private static EventPublisher.Type eventType(Conditions.Transition transition) {

@@ -3,12 +3,8 @@ package dev.buildcache.operator.metrics;
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderStatus;
 import dev.buildcache.operator.tls.TlsMaterial;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Per-builder gauges. The number of builders is set by the platform team, not by traffic, so a {@code builder}
@@ -16,10 +12,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class BuilderMetrics {
   private final MeterRegistry registry;
-  private final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
+  private final GaugeValues gauges;
 
   public BuilderMetrics(MeterRegistry registry) {
     this.registry = registry;
+    this.gauges = new GaugeValues(registry);
   }
 
   /** Counts finished reconcile passes: {@code result} is {@code applied} or {@code invalid}. */
@@ -46,11 +43,7 @@ public class BuilderMetrics {
   }
 
   private void set(String meter, Tags tags, long value, String description) {
-    String key = meter + tags;
-    values.computeIfAbsent(key, k -> {
-      AtomicLong holder = new AtomicLong();
-      Gauge.builder(meter, holder, AtomicLong::get).tags(tags).description(description).register(registry);
-      return holder;
-    }).set(value);
+    gauges.set(meter, tags, value, description);
   }
+
 }

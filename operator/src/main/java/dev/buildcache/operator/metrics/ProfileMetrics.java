@@ -1,14 +1,10 @@
 package dev.buildcache.operator.metrics;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * CacheProfile and registry GC meters. Counters and timers carry only {@code registry_type} and {@code result};
@@ -17,10 +13,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class ProfileMetrics {
   private final MeterRegistry registry;
-  private final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
+  private final GaugeValues gauges;
 
   public ProfileMetrics(MeterRegistry registry) {
     this.registry = registry;
+    this.gauges = new GaugeValues(registry);
   }
 
   /** Counts finished reconcile passes: {@code result} is {@code applied} or {@code invalid}. */
@@ -61,11 +58,7 @@ public class ProfileMetrics {
   }
 
   private void set(String meter, Tags tags, long value, String description) {
-    String key = meter + tags;
-    values.computeIfAbsent(key, k -> {
-      AtomicLong holder = new AtomicLong();
-      Gauge.builder(meter, holder, AtomicLong::get).tags(tags).description(description).register(registry);
-      return holder;
-    }).set(value);
+    gauges.set(meter, tags, value, description);
   }
+
 }

@@ -10,10 +10,10 @@ import dev.buildcache.operator.builder.desired.BuilderLabels;
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.events.EventPublisher;
 import dev.buildcache.operator.runtime.Conflicts;
+import dev.buildcache.operator.runtime.StatusUpdates;
 import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.profile.lint.LintFinding;
 import dev.buildcache.operator.validation.FieldError;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -260,17 +260,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
           f.severity() == dev.buildcache.operator.profile.lint.Severity.ERROR ? Reason.LINT_ERRORS : Reason.LINT_WARNINGS,
           ProfileStatusFactory.lintEventMessage(f)));
     }
-    if (previous != null && Serialization.jsonMapper().valueToTree(previous).equals(Serialization.jsonMapper().valueToTree(fields))) {
-      return UpdateControl.noUpdate();
-    }
-    CacheProfile patch = new CacheProfile();
-    patch.setMetadata(new ObjectMetaBuilder()
-        .withName(profile.getMetadata().getName())
-        .withNamespace(profile.getMetadata().getNamespace())
-        .build());
-    patch.setSpec(null);
-    patch.setStatus(fields);
-    return UpdateControl.patchStatus(patch);
+    return StatusUpdates.patchIfChanged(profile, fields, CacheProfile::new);
   }
 
   private static EventPublisher.Type eventType(Conditions.Transition transition) {

@@ -1,8 +1,8 @@
 package dev.buildcache.operator.profile;
 
 import dev.buildcache.operator.api.v1alpha1.CacheProfile;
+import dev.buildcache.operator.builder.desired.ControllerReference;
 import dev.buildcache.operator.builder.desired.DesiredHash;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -27,14 +27,7 @@ final class ProfileServiceDependentResource extends CRUDKubernetesDependentResou
   @Override
   protected Service desired(CacheProfile profile, Context<CacheProfile> context) {
     Service desired = context.managedWorkflowAndDependentResourceContext().getMandatory(DESIRED, Service.class);
-    desired.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
-        .withApiVersion(profile.getApiVersion())
-        .withKind(profile.getKind())
-        .withName(profile.getMetadata().getName())
-        .withUid(profile.getMetadata().getUid())
-        .withController(true)
-        .withBlockOwnerDeletion(true)
-        .build()));
+    desired.getMetadata().setOwnerReferences(List.of(ControllerReference.to(profile)));
     return DesiredHash.stamp(desired);
   }
 

@@ -25,10 +25,7 @@ class EcrGcIT {
 
   @BeforeAll
   static void credentials() {
-    // The default chain reads these first; nothing reaches for instance metadata.
-    System.setProperty("aws.accessKeyId", "AKIDTEST");
-    System.setProperty("aws.secretAccessKey", "secret");
-    System.setProperty("aws.disableEc2Metadata", "true");
+    EcrProtocolServer.useTestCredentials();
   }
 
   @BeforeEach

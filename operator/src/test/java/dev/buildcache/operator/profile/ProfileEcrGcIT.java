@@ -41,10 +41,7 @@ class ProfileEcrGcIT {
 
   @BeforeAll
   static void credentials() {
-    // The default chain reads these first (in a pod: IRSA's web identity or EKS Pod Identity); no instance metadata.
-    System.setProperty("aws.accessKeyId", "AKIDTEST");
-    System.setProperty("aws.secretAccessKey", "secret");
-    System.setProperty("aws.disableEc2Metadata", "true");
+    EcrProtocolServer.useTestCredentials();
   }
 
   @BeforeEach

@@ -69,6 +69,16 @@ public final class EcrProtocolServer implements AutoCloseable {
   private final Map<String, Runnable> hooks = new ConcurrentHashMap<>();
   private volatile Duration latency = Duration.ZERO;
 
+  /**
+   * Static credentials for the AWS default chain, which reads these system properties first (in a pod it finds
+   * IRSA's web identity or EKS Pod Identity); nothing reaches for instance metadata.
+   */
+  public static void useTestCredentials() {
+    System.setProperty("aws.accessKeyId", "AKIDTEST");
+    System.setProperty("aws.secretAccessKey", "secret");
+    System.setProperty("aws.disableEc2Metadata", "true");
+  }
+
   public EcrProtocolServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setExecutor(Executors.newFixedThreadPool(4));
