@@ -146,6 +146,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
       fields.setEndpoint(null);
       fields.setAssignedReplica(null);
       fields.setAgentConfig(null);
+      fields.setBuildx(null);
       Reason reason = builder.isEmpty() ? Reason.BUILDER_NOT_FOUND : Reason.NO_REPLICAS;
       String message = builder.isEmpty()
           ? "BuildkitBuilder " + namespace + "/" + builderName + " does not exist: create it, or fix spec.builderRef.name"
@@ -167,6 +168,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
     fields.setCacheFrom(rendered.cacheFrom());
     fields.setCacheTo(rendered.cacheTo());
     fields.setAgentConfig(rendered.agentConfig());
+    fields.setBuildx(new CacheProfileStatus.BuildxCommands(rendered.buildxCreate(), rendered.buildxBuild()));
     conditions.add(ProfileStatusFactory.assigned(a));
     conditions.add(ProfileStatusFactory.ready(a));
     metrics.failedOver(namespace, profile.getMetadata().getName(), a.failedOver());

@@ -43,7 +43,7 @@ public class RegistryClients {
         credentials(profile.getMetadata().getNamespace(), registry.getCredentialsSecret()));
   }
 
-  private DockerCredentials credentials(String namespace, String secretName) {
+  DockerCredentials credentials(String namespace, String secretName) {
     if (secretName == null) {
       return DockerCredentials.none();
     }

@@ -81,6 +81,12 @@ class CacheProfileIT {
         .contains("remote-address: tcp://shared-app.buildkite.svc:1234")
         .contains("servername=shared.buildkite.svc")
         .contains("driver: remote");
+    assertThat(profile.getStatus().getBuildx().getCreate())
+        .isEqualTo("docker buildx create --name buildcache-app --driver remote --driver-opt cacert=/etc/buildcache/certs/ca.pem,"
+            + "cert=/etc/buildcache/certs/cert.pem,key=/etc/buildcache/certs/key.pem,servername=shared.buildkite.svc "
+            + "tcp://shared-app.buildkite.svc:1234");
+    assertThat(profile.getStatus().getBuildx().getBuild()).startsWith("docker buildx build --builder buildcache-app --cache-from ")
+        .contains("--cache-to " + profile.getStatus().getCacheTo());
     assertThat(profile.getStatus().getObservedGeneration()).isEqualTo(profile.getMetadata().getGeneration());
     assertThat(profile.getStatus().getNextGcTime()).endsWith("T03:00:00Z");
     for (ConditionType type : List.of(ConditionType.VALID, ConditionType.BUILDER_ASSIGNED, ConditionType.LINT_CLEAN)) {

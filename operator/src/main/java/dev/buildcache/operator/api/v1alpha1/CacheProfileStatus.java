@@ -15,6 +15,8 @@ public class CacheProfileStatus {
   private List<String> cacheFrom;
   private String cacheTo;
   private String agentConfig;
+  @JsonPropertyDescription("The same, for buildx by hand: the docker buildx create and docker buildx build lines.")
+  private BuildxCommands buildx;
   private GcRunStatus lastGc;
   private String nextGcTime;
   @JsonPropertyDescription("Value of the buildcache.dev/gc-now annotation last acted on; a different value asks for another run.")
@@ -33,6 +35,8 @@ public class CacheProfileStatus {
   public void setCacheTo(String cacheTo) { this.cacheTo = cacheTo; }
   public String getAgentConfig() { return agentConfig; }
   public void setAgentConfig(String agentConfig) { this.agentConfig = agentConfig; }
+  public BuildxCommands getBuildx() { return buildx; }
+  public void setBuildx(BuildxCommands buildx) { this.buildx = buildx; }
   public GcRunStatus getLastGc() { return lastGc; }
   public void setLastGc(GcRunStatus lastGc) { this.lastGc = lastGc; }
   public String getNextGcTime() { return nextGcTime; }
@@ -87,5 +91,23 @@ public class CacheProfileStatus {
     public void setBytesAfter(Long bytesAfter) { this.bytesAfter = bytesAfter; }
     public Map<String, Integer> getApiCalls() { return apiCalls; }
     public void setApiCalls(Map<String, Integer> apiCalls) { this.apiCalls = apiCalls; }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class BuildxCommands {
+    private String create;
+    private String build;
+
+    public BuildxCommands() {}
+
+    public BuildxCommands(String create, String build) {
+      this.create = create;
+      this.build = build;
+    }
+
+    public String getCreate() { return create; }
+    public void setCreate(String create) { this.create = create; }
+    public String getBuild() { return build; }
+    public void setBuild(String build) { this.build = build; }
   }
 }
