@@ -1,12 +1,13 @@
 package dev.buildcache.operator.testing;
 
 import dev.buildcache.operator.runtime.OperatorRuntime;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 
 /** The real operator wiring, started against a {@link KubernetesTestCluster}. */
 public final class OperatorHarness implements AutoCloseable {
-  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final MeterRegistry meters;
   private final OperatorRuntime runtime;
 
   public OperatorHarness(KubernetesTestCluster cluster) {
@@ -14,11 +15,16 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings) {
+    this(cluster, settings, new SimpleMeterRegistry());
+  }
+
+  public OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings, MeterRegistry meters) {
+    this.meters = meters;
     runtime = new OperatorRuntime(cluster.client(), meters, Clock.systemUTC(), settings);
     runtime.start();
   }
 
-  public SimpleMeterRegistry meters() {
+  public MeterRegistry meters() {
     return meters;
   }
 
