@@ -54,6 +54,13 @@ public final class KubernetesTestCluster implements AutoCloseable {
     return client;
   }
 
+  /** Another client of this API server, identified by its User-Agent in {@link SsaCrudDispatcher#requests()}. */
+  public KubernetesClient newClient(String userAgent) {
+    return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent).build())
+        .build();
+  }
+
   /** Base URL of the API server, for a kubeconfig used by an operator in another process. */
   public String url() {
     return client.getMasterUrl().toString();

@@ -19,8 +19,13 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings, MeterRegistry meters) {
+    this(cluster.client(), settings, meters);
+  }
+
+  /** The operator with its own client, e.g. one {@link KubernetesTestCluster#newClient} made. */
+  public OperatorHarness(io.fabric8.kubernetes.client.KubernetesClient client, OperatorRuntime.Settings settings, MeterRegistry meters) {
     this.meters = meters;
-    runtime = new OperatorRuntime(cluster.client(), meters, Clock.systemUTC(), settings);
+    runtime = new OperatorRuntime(client, meters, Clock.systemUTC(), settings);
     runtime.start();
   }
 

@@ -33,9 +33,15 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
 
   private final List<Write> writes = new CopyOnWriteArrayList<>();
 
+  /** Any request, with who sent it (User-Agent) and how (Content-Type): what RBAC would be asked to allow. */
+  public record Request(String method, String path, String userAgent, String contentType) {}
+
+  private final List<Request> requests = new CopyOnWriteArrayList<>();
+
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     String method = request.getMethod();
+    requests.add(new Request(method, request.getPath(), request.getHeader("User-Agent"), request.getHeader("Content-Type")));
     if (request.getPath().endsWith("/selfsubjectrulesreviews")) {
       // JOSDK checks its Lease permissions before electing a leader; this API server grants them.
       return new MockResponse().setResponseCode(201).setBody("{\"apiVersion\":\"authorization.k8s.io/v1\","
@@ -120,6 +126,10 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
   private static String stripQuery(String path) {
     int q = path.indexOf('?');
     return q < 0 ? path : path.substring(0, q);
+  }
+
+  public List<Request> requests() {
+    return List.copyOf(requests);
   }
 
   public List<Write> writes() {

@@ -1,0 +1,179 @@
+package dev.buildcache.operator.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.buildcache.operator.api.v1alpha1.CacheProfile;
+import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
+import dev.buildcache.operator.runtime.OperatorRuntime;
+import dev.buildcache.operator.testing.KubernetesTestCluster;
+import dev.buildcache.operator.testing.Kustomize;
+import dev.buildcache.operator.testing.OperatorHarness;
+import dev.buildcache.operator.testing.SsaCrudDispatcher;
+import dev.buildcache.operator.testing.TestBuilders;
+import dev.buildcache.operator.testing.TestPods;
+import dev.buildcache.operator.testing.TestProfiles;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator's RBAC is exactly what its clients use. The real operator runs through every path that talks
+ * to the API server (builders, profiles, failover, a builder change that deletes a profile Service, a GC that
+ * reads a credentials Secret, Events, leader election); every request it sends is turned into the
+ * (API group, resource, verb) that RBAC would check, and that set must equal the rules in deploy/base.
+ */
+class RbacIT {
+  static final String AGENT = "buildcache-operator-under-test";
+  static final String LEASE_NS = "buildcache-system";
+
+  /** One permission, as RBAC checks it; {@code resource} includes a subresource ({@code cacheprofiles/status}). */
+  record Permission(String group, String resource, String verb) implements Comparable<Permission> {
+    @Override
+    public int compareTo(Permission o) {
+      return toString().compareTo(o.toString());
+    }
+
+    @Override
+    public String toString() {
+      return (group.isEmpty() ? "core" : group) + " " + resource + " " + verb;
+    }
+  }
+
+  @Test
+  void grantedRulesAreExactlyTheRequestsTheOperatorMakes() throws Exception {
+    Set<Permission> used;
+    try (KubernetesTestCluster cluster = new KubernetesTestCluster();
+         KubernetesClient operatorClient = cluster.newClient(AGENT)) {
+      KubernetesClient client = cluster.client();
+      OperatorRuntime.Settings settings = new OperatorRuntime.Settings(Set.of(), new OperatorRuntime.LeaderElection(
+          "buildcache-operator", LEASE_NS, "replica-a", Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(250), false),
+          2, 1, URI.create("http://127.0.0.1:1"));
+      OperatorHarness operator = new OperatorHarness(operatorClient, settings, new SimpleMeterRegistry());
+      try {
+        exercise(client);
+      } finally {
+        operator.close();
+      }
+      used = permissions(cluster.dispatcher().requests());
+    }
+    Set<Permission> granted = granted(Kustomize.render("base"));
+
+    assertThat(new TreeSet<>(used)).as("used by the operator but not granted (it would get 403)").isSubsetOf(granted);
+    assertThat(new TreeSet<>(granted)).as("granted but never used (least privilege)").isSubsetOf(used);
+  }
+
+  /** Every path of the operator that talks to the API server. */
+  static void exercise(KubernetesClient client) {
+    String ns = TestBuilders.NAMESPACE;
+    client.resource(TestBuilders.builder("shared", s -> s.setReplicas(2))).create();
+    client.resource(TestBuilders.builder("other", s -> s.setReplicas(1))).create();
+    TestPods.createReady(client, "shared", 2);
+    TestPods.createReady(client, "other", 1);
+    client.resource(new SecretBuilder().withNewMetadata().withName("creds").withNamespace(ns).endMetadata()
+        .withType("kubernetes.io/dockerconfigjson").addToData(".dockerconfigjson", "e30=").build()).create();
+    CacheProfile profile = TestProfiles.profile("app", s -> {
+      s.setRepository("127.0.0.1:1/team/app");
+      s.getRegistry().setType(CacheProfileSpec.RegistryType.OCI);
+      s.getRegistry().setInsecure(true);
+      s.getRegistry().setCredentialsSecret("creds");
+    });
+    profile.getMetadata().setAnnotations(new HashMap<>(Map.of("buildcache.dev/gc-now", "1")));
+    client.resource(profile).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.apps().statefulSets().inNamespace(ns).withName("shared").get() != null
+        && client.services().inNamespace(ns).withName("shared-app").get() != null);
+    var sts = client.apps().statefulSets().inNamespace(ns).withName("shared").get();
+    sts.setStatus(new StatefulSetStatusBuilder().withReplicas(2).withReadyReplicas(2).withUpdatedReplicas(2)
+        .withCurrentRevision("r1").withUpdateRevision("r1").build());
+    client.apps().statefulSets().inNamespace(ns).resource(sts).updateStatus();
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      CacheProfile p = client.resources(CacheProfile.class).inNamespace(ns).withName("app").get();
+      return p.getStatus() != null && p.getStatus().getLastGc() != null;
+    });
+    // moving the profile to another builder deletes its old endpoint Service
+    client.resources(CacheProfile.class).inNamespace(ns).withName("app").edit(p -> {
+      p.getSpec().setBuilderRef(new CacheProfileSpec.BuilderRef("other"));
+      return p;
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.services().inNamespace(ns).withName("shared-app").get() == null
+        && client.services().inNamespace(ns).withName("other-app").get() != null);
+  }
+
+  static Set<Permission> permissions(List<SsaCrudDispatcher.Request> requests) {
+    Set<Permission> out = new TreeSet<>();
+    for (SsaCrudDispatcher.Request r : requests) {
+      if (r.userAgent() == null || !r.userAgent().startsWith(AGENT)) {
+        continue;
+      }
+      String path = r.path().contains("?") ? r.path().substring(0, r.path().indexOf('?')) : r.path();
+      String query = r.path().contains("?") ? r.path().substring(r.path().indexOf('?') + 1) : "";
+      if (path.endsWith("/selfsubjectrulesreviews")) {
+        continue; // every authenticated user may ask what it may do (system:basic-user); not ours to grant
+      }
+      String[] p = path.substring(1).split("/");
+      int i;
+      String group;
+      if ("api".equals(p[0])) {
+        group = "";
+        i = 2;
+      } else {
+        group = p[1];
+        i = 3;
+      }
+      if (i < p.length && "namespaces".equals(p[i]) && i + 2 < p.length) {
+        i += 2;
+      }
+      String resource = p[i];
+      String name = i + 1 < p.length ? p[i + 1] : null;
+      if (i + 2 < p.length) {
+        resource = resource + "/" + p[i + 2];
+      }
+      String verb = switch (r.method()) {
+        case "GET" -> name == null ? (query.contains("watch=true") ? "watch" : "list") : "get";
+        case "POST" -> "create";
+        case "PUT" -> "update";
+        case "PATCH" -> "patch";
+        case "DELETE" -> name == null ? "deletecollection" : "delete";
+        default -> r.method();
+      };
+      out.add(new Permission(group, resource, verb));
+      // Server-side apply creates the object when it is missing, which the API server authorizes as create.
+      if ("PATCH".equals(r.method()) && r.contentType() != null && r.contentType().startsWith("application/apply-patch")
+          && !resource.contains("/")) {
+        out.add(new Permission(group, resource, "create"));
+      }
+    }
+    return out;
+  }
+
+  static Set<Permission> granted(List<JsonNode> docs) {
+    Set<Permission> out = new TreeSet<>();
+    for (JsonNode doc : docs) {
+      String kind = doc.path("kind").asText();
+      if (!kind.equals("ClusterRole") && !kind.equals("Role")) {
+        continue;
+      }
+      for (JsonNode rule : doc.path("rules")) {
+        for (JsonNode group : rule.path("apiGroups")) {
+          for (JsonNode resource : rule.path("resources")) {
+            for (JsonNode verb : rule.path("verbs")) {
+              assertThat(verb.asText()).as("no wildcard verbs").isNotEqualTo("*");
+              out.add(new Permission(group.asText(), resource.asText(), verb.asText()));
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+}
