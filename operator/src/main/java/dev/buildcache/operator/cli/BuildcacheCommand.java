@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Shared BuildKit builders and bounded registry build cache for CI, on Kubernetes.",
-    subcommands = {RunCommand.class, GcCommand.class, LintCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, GcCommand.class, LintCommand.class, DemoCommand.class, VersionCommand.class,
+        CommandLine.HelpCommand.class})
 public final class BuildcacheCommand implements Runnable {
 
   @CommandLine.Spec

@@ -4,7 +4,7 @@ import dev.buildcache.operator.api.status.ConditionType;
 import dev.buildcache.operator.api.status.Conditions;
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
 import dev.buildcache.operator.testing.KubernetesTestCluster;
-import dev.buildcache.operator.testing.SsaCrudDispatcher;
+import dev.buildcache.operator.demo.SsaCrudDispatcher;
 import dev.buildcache.operator.testing.TestBuilders;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;

@@ -6,7 +6,7 @@ import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
 import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
 import dev.buildcache.operator.testing.KubernetesTestCluster;
-import dev.buildcache.operator.testing.SsaCrudDispatcher;
+import dev.buildcache.operator.demo.SsaCrudDispatcher;
 import dev.buildcache.operator.testing.TestBuilders;
 import dev.buildcache.operator.testing.TestPods;
 import dev.buildcache.operator.testing.TestProfiles;

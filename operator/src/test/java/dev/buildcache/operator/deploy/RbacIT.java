@@ -10,7 +10,7 @@ import dev.buildcache.operator.runtime.OperatorRuntime;
 import dev.buildcache.operator.testing.KubernetesTestCluster;
 import dev.buildcache.operator.testing.Kustomize;
 import dev.buildcache.operator.testing.OperatorHarness;
-import dev.buildcache.operator.testing.SsaCrudDispatcher;
+import dev.buildcache.operator.demo.SsaCrudDispatcher;
 import dev.buildcache.operator.testing.TestBuilders;
 import dev.buildcache.operator.testing.TestPods;
 import dev.buildcache.operator.testing.TestProfiles;

@@ -10,7 +10,7 @@ import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
 import dev.buildcache.operator.testing.KubernetesTestCluster;
 import dev.buildcache.operator.testing.OperatorHarness;
-import dev.buildcache.operator.testing.SsaCrudDispatcher;
+import dev.buildcache.operator.demo.SsaCrudDispatcher;
 import dev.buildcache.operator.testing.TestBuilders;
 import dev.buildcache.operator.testing.TestPods;
 import dev.buildcache.operator.testing.TestProfiles;

@@ -1,4 +1,4 @@
-package dev.buildcache.operator.testing;
+package dev.buildcache.operator.demo;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 /**
  * A real CNCF distribution registry (Debian's {@code docker-registry}, 2.8) on a free loopback port, with delete
  * enabled and no blob descriptor cache (a running registry would otherwise keep serving collected blobs).
- * {@code scripts/test} installs the package.
+ * {@code scripts/test} and {@code scripts/demo} install the package.
  */
 public final class LocalRegistry implements AutoCloseable {
   private final Path root;

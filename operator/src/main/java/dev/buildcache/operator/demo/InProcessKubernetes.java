@@ -1,0 +1,79 @@
+package dev.buildcache.operator.demo;
+
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
+import dev.buildcache.operator.api.v1alpha1.CacheProfile;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.net.InetAddress;
+import java.util.HashMap;
+
+/**
+ * An in-process Kubernetes API: fabric8's CRUD mock with server-side apply and write counting, for the
+ * integration tests and {@code buildcache demo}. No kubelet and no controllers: whoever uses it patches
+ * StatefulSet status and creates pods to play them.
+ */
+public class InProcessKubernetes implements AutoCloseable {
+  /** The mock web server logs every request through java.util.logging; held strongly so the level sticks. */
+  private static final java.util.logging.Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
+
+  private final SsaCrudDispatcher dispatcher = new SsaCrudDispatcher();
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+
+  public InProcessKubernetes() {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    for (Class<?> kind : new Class<?>[] {BuildkitBuilder.class, CacheProfile.class}) {
+      @SuppressWarnings("unchecked")
+      CustomResourceDefinitionContext crd = new CustomResourceDefinitionContext.Builder()
+          .withGroup(io.fabric8.kubernetes.api.model.HasMetadata.getGroup((Class<? extends io.fabric8.kubernetes.api.model.HasMetadata>) kind))
+          .withVersion(io.fabric8.kubernetes.api.model.HasMetadata.getVersion((Class<? extends io.fabric8.kubernetes.api.model.HasMetadata>) kind))
+          .withKind(io.fabric8.kubernetes.api.model.HasMetadata.getKind((Class<? extends io.fabric8.kubernetes.api.model.HasMetadata>) kind))
+          .withPlural(io.fabric8.kubernetes.api.model.HasMetadata.getPlural((Class<? extends io.fabric8.kubernetes.api.model.HasMetadata>) kind))
+          .withScope("Namespaced")
+          .withStatusSubresource(true)
+          .build();
+      server.expectCustomResource(crd);
+    }
+    try {
+      server.init(InetAddress.getLoopbackAddress(), 0);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not start the in-process Kubernetes API", e);
+    }
+    client = server.createClient();
+  }
+
+  private static java.util.logging.Logger quiet(String name) {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+    logger.setLevel(java.util.logging.Level.WARNING);
+    return logger;
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** Another client of this API server, identified by its User-Agent in {@link SsaCrudDispatcher#requests()}. */
+  public KubernetesClient newClient(String userAgent) {
+    return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent).build())
+        .build();
+  }
+
+  /** Base URL of the API server, for a kubeconfig used by an operator in another process. */
+  public String url() {
+    return client.getMasterUrl().toString();
+  }
+
+  public SsaCrudDispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+}
