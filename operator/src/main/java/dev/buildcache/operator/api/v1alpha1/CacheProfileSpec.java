@@ -83,6 +83,7 @@ public class CacheProfileSpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class RegistrySpec {
     @Default("ecr")
+    @JsonPropertyDescription("ecr: AWS ECR through the AWS API; oci: any registry through the OCI distribution API.")
     // An unknown value (an old or bypassed CRD) reads as null, so the profile can be reported Valid=False
     // instead of failing to deserialize.
     @JsonFormat(with = JsonFormat.Feature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
@@ -134,6 +135,7 @@ public class CacheProfileSpec {
     @JsonPropertyDescription("Branch whose cache every build imports as a fallback.")
     private String defaultBranch = "main";
     @Default("zstd")
+    @JsonPropertyDescription("Compression of the exported cache layers (cache-to compression=).")
     @JsonFormat(with = JsonFormat.Feature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
     @JsonInclude(JsonInclude.Include.ALWAYS)
     private Compression compression = Compression.ZSTD;
