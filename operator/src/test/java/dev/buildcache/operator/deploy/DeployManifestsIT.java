@@ -95,6 +95,17 @@ class DeployManifestsIT {
   }
 
   @Test
+  void theImageRunsAsTheUserTheDeploymentRequiresAndTakesItsArguments() throws Exception {
+    String dockerfile = Files.readString(Kustomize.DEPLOY.resolve("image/Dockerfile"));
+    JsonNode pod = Kustomize.find(Kustomize.render("base"), "Deployment", "buildcache-operator").path("spec").path("template").path("spec");
+    String uid = pod.path("securityContext").path("runAsUser").asText();
+    assertThat(dockerfile).contains("USER " + uid + ":" + pod.path("securityContext").path("runAsGroup").asText());
+    // the Deployment's args replace CMD, so the jar must be in ENTRYPOINT
+    assertThat(dockerfile).contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/buildcache.jar\"]");
+    assertThat(pod.path("containers").get(0).path("args").get(0).asText()).isEqualTo("run");
+  }
+
+  @Test
   void eksPolicyGrantsExactlyTheEcrOperationsTheGcCalls() throws Exception {
     JsonNode sa = Kustomize.find(Kustomize.render("eks"), "ServiceAccount", "buildcache-operator");
     assertThat(sa.path("metadata").path("annotations").path("eks.amazonaws.com/role-arn").asText()).startsWith("arn:aws:iam::");
