@@ -16,11 +16,25 @@ final class GaugeValues {
     this.registry = registry;
   }
 
+  private final Map<String, Gauge> gauges = new ConcurrentHashMap<>();
+
   void set(String meter, Tags tags, long value, String description) {
     values.computeIfAbsent(meter + tags, k -> {
       AtomicLong holder = new AtomicLong();
-      Gauge.builder(meter, holder, AtomicLong::get).tags(tags).description(description).register(registry);
+      gauges.put(k, Gauge.builder(meter, holder, AtomicLong::get).tags(tags).description(description).register(registry));
       return holder;
     }).set(value);
+  }
+
+  /** Removes every gauge whose tags match, so a deleted object's series disappear from /metrics. */
+  void removeIf(java.util.function.Predicate<Tags> tags) {
+    gauges.entrySet().removeIf(e -> {
+      if (!tags.test(Tags.of(e.getValue().getId().getTags()))) {
+        return false;
+      }
+      registry.remove(e.getValue());
+      values.remove(e.getKey());
+      return true;
+    });
   }
 }

@@ -57,6 +57,15 @@ public class ProfileMetrics {
     }
   }
 
+  /** Drops the per-profile series of profiles that no longer exist. */
+  public void retainProfiles(java.util.Set<String> namespacedNames) {
+    gauges.removeIf(tags -> {
+      String ns = tags.stream().filter(t -> t.getKey().equals("namespace")).map(io.micrometer.core.instrument.Tag::getValue).findFirst().orElse(null);
+      String profile = tags.stream().filter(t -> t.getKey().equals("profile")).map(io.micrometer.core.instrument.Tag::getValue).findFirst().orElse(null);
+      return ns != null && profile != null && !namespacedNames.contains(ns + "/" + profile);
+    });
+  }
+
   private void set(String meter, Tags tags, long value, String description) {
     gauges.set(meter, tags, value, description);
   }

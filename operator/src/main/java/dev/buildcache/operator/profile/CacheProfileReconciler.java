@@ -57,6 +57,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   private static final Logger LOG = LoggerFactory.getLogger(CacheProfileReconciler.class);
   static final String BY_BUILDER = "byBuilder";
   static final Duration MAX_REQUEUE = Duration.ofHours(6);
+  static final Duration HOUSEKEEPING_INTERVAL = Duration.ofMinutes(1);
 
   private final ProfileServiceDependentResource service = new ProfileServiceDependentResource();
   private final SimpleInboundEventSource<CacheProfile> gcFinished = new SimpleInboundEventSource<>("gc-finished");
@@ -66,6 +67,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   private final Clock clock;
   private InformerEventSource<BuildkitBuilder, CacheProfile> builders;
   private InformerEventSource<Pod, CacheProfile> pods;
+  private volatile Instant lastHousekeeping = Instant.EPOCH;
 
   public CacheProfileReconciler(ProfileGcExecutor gc, EventPublisher events, ProfileMetrics metrics, Clock clock) {
     this.gc = gc;
@@ -98,6 +100,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   @Override
   public UpdateControl<CacheProfile> reconcile(CacheProfile profile, Context<CacheProfile> context) {
     ResourceID id = ResourceID.fromResource(profile);
+    forgetDeletedProfiles(context);
     CacheProfileStatus fields = copy(profile.getStatus());
     List<Conditions.Desired> conditions = new ArrayList<>();
     recordFinishedGc(id, profile.getStatus(), fields);
@@ -176,6 +179,22 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
     List<LintFinding> findings = ProfileLintRules.check(profile, rendered.agentConfig());
     conditions.add(ProfileStatusFactory.lintCondition(findings));
     return findings;
+  }
+
+  /**
+   * Drops the kept GC runs and per-profile metric series of deleted profiles, at most once a minute. Without a
+   * finalizer there is no callback on deletion; this runs on any other profile's pass instead.
+   */
+  private void forgetDeletedProfiles(Context<CacheProfile> context) {
+    Instant now = clock.instant();
+    if (Duration.between(lastHousekeeping, now).compareTo(HOUSEKEEPING_INTERVAL) < 0) {
+      return;
+    }
+    lastHousekeeping = now;
+    List<CacheProfile> existing = context.getPrimaryCache().list().toList();
+    gc.retainProfiles(existing.stream().map(ResourceID::fromResource).collect(Collectors.toSet()));
+    metrics.retainProfiles(existing.stream().map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())
+        .collect(Collectors.toSet()));
   }
 
   /** A profile renamed its builder, or lost it: its old Services go. */

@@ -117,6 +117,11 @@ public class ProfileGcExecutor implements AutoCloseable {
     return Optional.ofNullable(last.get(profile));
   }
 
+  /** Forgets the last runs of profiles that no longer exist. */
+  public void retainProfiles(Set<ResourceID> existing) {
+    last.keySet().retainAll(existing);
+  }
+
   /**
    * Starts a run unless one is running.
    *

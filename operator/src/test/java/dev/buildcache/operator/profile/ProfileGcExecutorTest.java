@@ -102,6 +102,17 @@ class ProfileGcExecutorTest {
   }
 
   @Test
+  void lastRunsOfDeletedProfilesAreForgotten() {
+    release.countDown();
+    executor.submit(profile, CacheProfileValidator.policy(profile.getSpec()), GcSchedulePlanner.Trigger.SCHEDULE, null);
+    await().atMost(Duration.ofSeconds(10)).until(() -> executor.lastRun(id).isPresent());
+    executor.retainProfiles(java.util.Set.of(id));
+    assertThat(executor.lastRun(id)).isPresent();
+    executor.retainProfiles(java.util.Set.of());
+    assertThat(executor.lastRun(id)).isEmpty();
+  }
+
+  @Test
   @Timeout(10)
   void runsDoNotHoldTheCallersThread() throws Exception {
     // submit returns although the registry scan blocks until the end of the test: a synchronous run would hang
