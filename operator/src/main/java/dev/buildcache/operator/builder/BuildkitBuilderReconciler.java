@@ -10,7 +10,7 @@ import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.builder.desired.SecretFactory;
 import dev.buildcache.operator.events.EventPublisher;
-import dev.buildcache.operator.runtime.Conflicts;
+import dev.buildcache.operator.runtime.Failures;
 import dev.buildcache.operator.runtime.StatusUpdates;
 import dev.buildcache.operator.metrics.BuilderMetrics;
 import dev.buildcache.operator.tls.TlsMaterial;
@@ -18,7 +18,6 @@ import dev.buildcache.operator.tls.TlsMaterialPlanner;
 import dev.buildcache.operator.units.Durations;
 import dev.buildcache.operator.validation.FieldError;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -96,7 +95,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
       LOG.info("BuildkitBuilder {}/{} has an invalid spec, leaving its objects alone: {}",
           builder.getMetadata().getNamespace(), builder.getMetadata().getName(), message);
       metrics.reconciled("invalid");
-      return writeStatus(builder, copyFields(builder.getStatus()), BuilderStatusFactory.invalid(message));
+      return writeStatus(builder, StatusUpdates.copy(builder.getStatus(), BuildkitBuilderStatus::new), BuilderStatusFactory.invalid(message));
     }
 
     TlsMaterial tls = tlsPlanner.plan(tlsRequest(builder), storedTls(builder, context));
@@ -117,16 +116,16 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
   @Override
   public ErrorStatusUpdateControl<BuildkitBuilder> updateErrorStatus(BuildkitBuilder builder,
       Context<BuildkitBuilder> context, Exception e) {
-    if (Conflicts.isConflict(e)) {
+    if (Failures.isConflict(e)) {
       // Someone else wrote first (or our cache was behind); the retry will see the new version. Not a fault.
       LOG.debug("conflict reconciling BuildkitBuilder {}/{}, retrying", builder.getMetadata().getNamespace(),
           builder.getMetadata().getName());
       return ErrorStatusUpdateControl.noStatusUpdate();
     }
-    String message = oneLine(e);
+    String message = Failures.oneLine(Failures.rootCause(e));
     LOG.warn("reconcile of BuildkitBuilder {}/{} failed: {}", builder.getMetadata().getNamespace(),
         builder.getMetadata().getName(), message);
-    UpdateControl<BuildkitBuilder> update = writeStatus(builder, copyFields(builder.getStatus()), BuilderStatusFactory.failed(message));
+    UpdateControl<BuildkitBuilder> update = writeStatus(builder, StatusUpdates.copy(builder.getStatus(), BuildkitBuilderStatus::new), BuilderStatusFactory.failed(message));
     return update.getResource().map(ErrorStatusUpdateControl::patchStatus).orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
   }
 
@@ -187,22 +186,5 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
       return MIN_REQUEUE;
     }
     return wait.compareTo(MAX_REQUEUE) > 0 ? MAX_REQUEUE : wait;
-  }
-
-  private static BuildkitBuilderStatus copyFields(BuildkitBuilderStatus status) {
-    if (status == null) {
-      return new BuildkitBuilderStatus();
-    }
-    return Serialization.jsonMapper().convertValue(status, BuildkitBuilderStatus.class);
-  }
-
-  static String oneLine(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String text = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    text = text.replaceAll("\\s+", " ").trim();
-    return text.length() > 240 ? text.substring(0, 237) + "..." : text;
   }
 }

@@ -14,10 +14,7 @@ import dev.buildcache.operator.registry.oci.OciRegistryClient;
 import dev.buildcache.operator.runtime.OperatorRuntime;
 import dev.buildcache.operator.units.Quantities;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -240,18 +237,8 @@ public final class Demo {
 
   /** Plays the StatefulSet controller and kubelet: the pods exist and are Ready, and the StatefulSet says so. */
   private static void playKubelet(KubernetesClient client, String ns, String name, int replicas) {
-    for (int i = 0; i < replicas; i++) {
-      Map<String, String> labels = new HashMap<>(BuilderLabels.common(name, "builder"));
-      labels.put(BuilderLabels.POD_NAME_KEY, name + "-" + i);
-      client.resource(new PodBuilder().withNewMetadata().withName(name + "-" + i).withNamespace(ns).withLabels(labels).endMetadata()
-          .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
-          .build()).create();
-    }
-    StatefulSet sts = client.apps().statefulSets().inNamespace(ns).withName(name).get();
-    sts.setStatus(new StatefulSetStatusBuilder().withReplicas(replicas).withReadyReplicas(replicas).withUpdatedReplicas(replicas)
-        .withAvailableReplicas(replicas).withCurrentRevision(name + "-1").withUpdateRevision(name + "-1")
-        .withObservedGeneration(sts.getMetadata().getGeneration()).build());
-    client.apps().statefulSets().inNamespace(ns).resource(sts).updateStatus();
+    SimulatedKubelet.createReadyPods(client, ns, name, replicas);
+    SimulatedKubelet.markStatefulSetReady(client, ns, name, replicas);
   }
 
   private static io.fabric8.kubernetes.api.model.Secret dockerConfigSecret(String ns, String name, String host) {

@@ -9,14 +9,13 @@ import dev.buildcache.operator.api.v1alpha1.CacheProfileStatus;
 import dev.buildcache.operator.builder.desired.BuilderLabels;
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.events.EventPublisher;
-import dev.buildcache.operator.runtime.Conflicts;
+import dev.buildcache.operator.runtime.Failures;
 import dev.buildcache.operator.runtime.StatusUpdates;
 import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.profile.lint.LintFinding;
 import dev.buildcache.operator.validation.FieldError;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -101,7 +100,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   public UpdateControl<CacheProfile> reconcile(CacheProfile profile, Context<CacheProfile> context) {
     ResourceID id = ResourceID.fromResource(profile);
     forgetDeletedProfiles(context);
-    CacheProfileStatus fields = copy(profile.getStatus());
+    CacheProfileStatus fields = StatusUpdates.copy(profile.getStatus(), CacheProfileStatus::new);
     List<Conditions.Desired> conditions = new ArrayList<>();
     recordFinishedGc(id, profile.getStatus(), fields);
     if (fields.getLastGc() != null) {
@@ -251,13 +250,13 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
 
   @Override
   public ErrorStatusUpdateControl<CacheProfile> updateErrorStatus(CacheProfile profile, Context<CacheProfile> context, Exception e) {
-    if (Conflicts.isConflict(e)) {
+    if (Failures.isConflict(e)) {
       LOG.debug("conflict reconciling CacheProfile {}/{}, retrying", profile.getMetadata().getNamespace(), profile.getMetadata().getName());
       return ErrorStatusUpdateControl.noStatusUpdate();
     }
-    String message = ProfileGcExecutor.oneLine(rootCause(e));
+    String message = Failures.oneLine(Failures.rootCause(e));
     LOG.warn("reconcile of CacheProfile {}/{} failed: {}", profile.getMetadata().getNamespace(), profile.getMetadata().getName(), message);
-    UpdateControl<CacheProfile> update = writeStatus(profile, copy(profile.getStatus()), List.of(
+    UpdateControl<CacheProfile> update = writeStatus(profile, StatusUpdates.copy(profile.getStatus(), CacheProfileStatus::new), List.of(
         new Conditions.Desired(ConditionType.READY, false, Reason.RECONCILE_ERROR, message)), List.of());
     return update.getResource().map(ErrorStatusUpdateControl::patchStatus).orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
   }
@@ -313,17 +312,5 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
 
   private static Optional<String> builderKey(CacheProfile profile) {
     return builderRef(profile).map(name -> profile.getMetadata().getNamespace() + "/" + name);
-  }
-
-  private static CacheProfileStatus copy(CacheProfileStatus status) {
-    return status == null ? new CacheProfileStatus() : Serialization.jsonMapper().convertValue(status, CacheProfileStatus.class);
-  }
-
-  private static Throwable rootCause(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root;
   }
 }

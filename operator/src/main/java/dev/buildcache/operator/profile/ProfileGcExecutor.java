@@ -8,6 +8,7 @@ import dev.buildcache.operator.gc.GcRunner;
 import dev.buildcache.operator.gc.RetentionPolicy;
 import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.registry.RegistryClient;
+import dev.buildcache.operator.runtime.Failures;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
@@ -159,7 +160,7 @@ public class ProfileGcExecutor implements AutoCloseable {
       Result result = report.failed().isEmpty() ? Result.SUCCEEDED : Result.PARTIALLY_FAILED;
       run = new Run(trigger, request, dryRun, started, clock.instant(), result, report.summary(), report, Summary.of(report));
     } catch (RuntimeException e) {
-      run = new Run(trigger, request, dryRun, started, clock.instant(), Result.FAILED, oneLine(e), null, null);
+      run = new Run(trigger, request, dryRun, started, clock.instant(), Result.FAILED, Failures.oneLine(e), null, null);
     }
     try {
       record(profile, type, run);
@@ -185,12 +186,6 @@ public class ProfileGcExecutor implements AutoCloseable {
       case FAILED -> events.publish(profile, EventPublisher.Type.Warning, Reason.GC_FAILED, "registry cache GC failed: " + run.message());
     }
     LOG.info("GC of CacheProfile {}/{} {}: {}", namespace, name, run.result().value(), run.message());
-  }
-
-  static String oneLine(Throwable e) {
-    String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    text = text.replaceAll("\\s+", " ").trim();
-    return text.length() > 240 ? text.substring(0, 237) + "..." : text;
   }
 
   @Override

@@ -13,6 +13,16 @@ import java.util.function.Supplier;
 public final class StatusUpdates {
   private StatusUpdates() {}
 
+  /** A detached copy of a resource's status to compute the new one in, or an empty one. */
+  public static <T> T copy(T status, Supplier<T> empty) {
+    if (status == null) {
+      return empty.get();
+    }
+    @SuppressWarnings("unchecked")
+    Class<T> type = (Class<T>) status.getClass();
+    return Serialization.jsonMapper().convertValue(status, type);
+  }
+
   public static <S, T, R extends CustomResource<S, T>> UpdateControl<R> patchIfChanged(R resource, T status, Supplier<R> empty) {
     T previous = resource.getStatus();
     if (previous != null && Serialization.jsonMapper().valueToTree(previous).equals(Serialization.jsonMapper().valueToTree(status))) {

@@ -3,11 +3,10 @@ package dev.buildcache.operator.bench;
 import dev.buildcache.operator.api.status.ConditionType;
 import dev.buildcache.operator.api.status.Conditions;
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
+import dev.buildcache.operator.demo.SimulatedKubelet;
 import dev.buildcache.operator.testing.KubernetesTestCluster;
 import dev.buildcache.operator.demo.SsaCrudDispatcher;
 import dev.buildcache.operator.testing.TestBuilders;
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -141,10 +140,7 @@ public final class BuilderScaleBench {
   }
 
   static void markReady(KubernetesClient client, String name, int replicas) {
-    StatefulSet sts = client.apps().statefulSets().inNamespace(NS).withName(name).get();
-    sts.setStatus(new StatefulSetStatusBuilder().withReplicas(replicas).withReadyReplicas(replicas)
-        .withUpdatedReplicas(replicas).withCurrentRevision("r1").withUpdateRevision("r1").build());
-    client.apps().statefulSets().inNamespace(NS).resource(sts).updateStatus();
+    SimulatedKubelet.markStatefulSetReady(client, NS, name, replicas);
   }
 
   static Path kubeconfig(String url) throws IOException {

@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -219,13 +218,7 @@ class BuildkitBuilderIT {
   }
 
   private void markReady(String name, int replicas) {
-    StatefulSet sts = statefulSet(name);
-    sts.setStatus(new StatefulSetStatusBuilder()
-        .withReplicas(replicas).withReadyReplicas(replicas).withUpdatedReplicas(replicas).withAvailableReplicas(replicas)
-        .withCurrentRevision(name + "-1").withUpdateRevision(name + "-1")
-        .withObservedGeneration(sts.getMetadata().getGeneration())
-        .build());
-    client.apps().statefulSets().inNamespace(NS).resource(sts).updateStatus();
+    dev.buildcache.operator.testing.TestPods.markStatefulSetReady(client, name, replicas);
   }
 
   private List<HasMetadata> ownedObjects(String name) {

@@ -15,7 +15,6 @@ import dev.buildcache.operator.testing.TestBuilders;
 import dev.buildcache.operator.testing.TestPods;
 import dev.buildcache.operator.testing.TestProfiles;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -92,10 +91,7 @@ class RbacIT {
     client.resource(profile).create();
     await().atMost(Duration.ofSeconds(30)).until(() -> client.apps().statefulSets().inNamespace(ns).withName("shared").get() != null
         && client.services().inNamespace(ns).withName("shared-app").get() != null);
-    var sts = client.apps().statefulSets().inNamespace(ns).withName("shared").get();
-    sts.setStatus(new StatefulSetStatusBuilder().withReplicas(2).withReadyReplicas(2).withUpdatedReplicas(2)
-        .withCurrentRevision("r1").withUpdateRevision("r1").build());
-    client.apps().statefulSets().inNamespace(ns).resource(sts).updateStatus();
+    TestPods.markStatefulSetReady(client, "shared", 2);
     await().atMost(Duration.ofSeconds(30)).until(() -> {
       CacheProfile p = client.resources(CacheProfile.class).inNamespace(ns).withName("app").get();
       return p.getStatus() != null && p.getStatus().getLastGc() != null;

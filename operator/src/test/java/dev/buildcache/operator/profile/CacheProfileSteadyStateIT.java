@@ -49,7 +49,7 @@ class CacheProfileSteadyStateIT {
       // play the StatefulSet controller: every builder Ready, as in a real cluster
       await().atMost(Duration.ofMinutes(1)).until(() -> builders.stream()
           .allMatch(b -> client.apps().statefulSets().inNamespace(NS).withName(b).get() != null));
-      builders.forEach(b -> markReady(client, b));
+      builders.forEach(b -> TestPods.markStatefulSetReady(client, b, 3));
       await().atMost(Duration.ofMinutes(3)).until(() -> converged(client, builders));
 
       operator.close();
@@ -94,16 +94,6 @@ class CacheProfileSteadyStateIT {
         .mapToInt(b -> b.getStatus().getProfilesPerReplica().values().stream().mapToInt(Integer::intValue).sum())
         .sum();
     return counted == PROFILES && client.services().inNamespace(NS).list().getItems().size() == PROFILES + 2 * builders.size();
-  }
-
-  static void markReady(KubernetesClient client, String name) {
-    io.fabric8.kubernetes.api.model.apps.StatefulSet sts = client.apps().statefulSets().inNamespace(NS).withName(name).get();
-    sts.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder()
-        .withReplicas(3).withReadyReplicas(3).withUpdatedReplicas(3).withAvailableReplicas(3)
-        .withCurrentRevision(name + "-1").withUpdateRevision(name + "-1")
-        .withObservedGeneration(sts.getMetadata().getGeneration())
-        .build());
-    client.apps().statefulSets().inNamespace(NS).resource(sts).updateStatus();
   }
 
   static double reconciles(OperatorHarness operator, String controller) {
