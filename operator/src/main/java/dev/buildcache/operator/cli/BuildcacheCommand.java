@@ -21,7 +21,19 @@ public final class BuildcacheCommand implements Runnable {
   }
 
   public static CommandLine newCommandLine() {
-    CommandLine commandLine = new CommandLine(new BuildcacheCommand());
+    return newCommandLine(CliEnvironment.system());
+  }
+
+  /** The command line with the machine's clock and environment replaced, for tests. */
+  public static CommandLine newCommandLine(CliEnvironment environment) {
+    CommandLine.IFactory defaults = CommandLine.defaultFactory();
+    CommandLine commandLine = new CommandLine(new BuildcacheCommand(), new CommandLine.IFactory() {
+      @Override
+      @SuppressWarnings("unchecked")
+      public <K> K create(Class<K> type) throws Exception {
+        return type == GcCommand.class ? (K) new GcCommand(environment) : defaults.create(type);
+      }
+    });
     // A bad flag gets one line naming it, not the whole usage text.
     commandLine.setParameterExceptionHandler((e, args) -> {
       CommandLine cmd = e.getCommandLine();

@@ -1,10 +1,14 @@
 package dev.buildcache.operator.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
 import dev.buildcache.operator.gc.GcReport;
 import dev.buildcache.operator.gc.GcRunner;
 import dev.buildcache.operator.gc.RetentionPolicy;
+import dev.buildcache.operator.gc.state.FileGcStateStore;
+import dev.buildcache.operator.gc.state.GcStateStore;
+import dev.buildcache.operator.gc.state.RepositoryBusyException;
 import dev.buildcache.operator.registry.RegistryClient;
 import dev.buildcache.operator.registry.RegistryException;
 import dev.buildcache.operator.registry.RepositoryReference;
@@ -13,14 +17,14 @@ import dev.buildcache.operator.registry.oci.DockerCredentials;
 import dev.buildcache.operator.registry.oci.OciRegistryClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,9 +35,17 @@ import picocli.CommandLine.Option;
         "Delete BuildKit registry cache by age and by de-duplicated total size, in ECR or any OCI registry.",
         "Only manifests that are BuildKit cache and all of whose tags match --tag-pattern are ever deleted.",
         "",
-        "Exit codes: 0 done, 1 error, 2 usage error, 3 finished but some deletions failed."})
+        "What the GC remembers of each repository (manifests it read, when it read them, when it first saw each",
+        "tag) is kept under --state-dir; it is what lets --max-age work on OCI registries and keeps the GC's own",
+        "reads from counting as pulls on ECR.",
+        "",
+        "Exit codes: 0 done, 1 error, 2 usage error, 3 finished but incomplete (some deletions failed, or",
+        "something could not be resolved and nothing was deleted), 4 another run is working on the repository."})
 public final class GcCommand implements Callable<Integer> {
-  static final int EXIT_PARTIAL = 3;
+  static final int EXIT_INCOMPLETE = 3;
+  static final int EXIT_BUSY = 4;
+
+  private final CliEnvironment environment;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -53,7 +65,8 @@ public final class GcCommand implements Callable<Integer> {
   @Option(names = "--protect", paramLabel = "GLOB", description = "Cache tags never deleted (repeatable).")
   List<String> protect;
 
-  @Option(names = "--max-age", paramLabel = "DUR", description = "Delete cache unused for longer: 90m, 36h, 14d.")
+  @Option(names = "--max-age", paramLabel = "DUR", description = {"Delete cache unused for longer: 90m, 36h, 14d.",
+      "ECR: since the last push or pull. OCI: since the GC first saw the tag at its digest (not re-pushed for)."})
   String maxAge;
 
   @Option(names = "--max-size", paramLabel = "SIZE", description = "Budget of unique cache bytes: 200Gi, 512Mi, 10GB.")
@@ -74,7 +87,7 @@ public final class GcCommand implements Callable<Integer> {
   @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json (default ${DEFAULT-VALUE}).")
   String output;
 
-  @Option(names = "--endpoint-url", paramLabel = "URL", description = "ECR API endpoint override.")
+  @Option(names = "--endpoint-url", paramLabel = "URL", description = "ECR API endpoint override (AWS_ENDPOINT_URL_ECR works too).")
   URI endpointUrl;
 
   @Option(names = "--region", paramLabel = "R", description = "AWS region. Default: from the ECR host, else the AWS default chain.")
@@ -86,25 +99,50 @@ public final class GcCommand implements Callable<Integer> {
   @Option(names = "--docker-config", paramLabel = "FILE", description = "OCI credentials, Docker config.json format. Default: $DOCKER_CONFIG/config.json or ~/.docker/config.json.")
   Path dockerConfig;
 
+  @Option(names = "--state-dir", paramLabel = "DIR", description = "Where the GC remembers each repository. Default: $XDG_STATE_HOME/buildcache, else ~/.local/state/buildcache.")
+  Path stateDir;
+
+  @Option(names = "--no-state", description = "Remember nothing: every run starts afresh (OCI: nothing is old enough to delete by age).")
+  boolean noState;
+
+  public GcCommand(CliEnvironment environment) {
+    this.environment = environment;
+  }
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     Settings settings = settings();
     try (RegistryClient client = client(settings)) {
       boolean terminal = System.console() != null;
-      GcRunner runner = new GcRunner(Clock.systemUTC(), line -> {
+      GcRunner runner = new GcRunner(environment.clock(), line -> {
         if (terminal) {
           System.err.println("gc: " + line);
         }
-      });
+      }, store());
       GcReport report = runner.run(client, settings.reference().toString(), settings.policy(), settings.dryRun());
       out.print("json".equals(output) ? report.toJson() + System.lineSeparator() : report.toText());
       out.flush();
-      return report.failed().isEmpty() ? 0 : EXIT_PARTIAL;
-    } catch (RegistryException e) {
-      spec.commandLine().getErr().println("buildcache gc: " + e.getMessage());
+      if ("json".equals(output)) {
+        report.warnings().forEach(w -> err.println("buildcache gc: warning: " + w));
+        err.flush();
+      }
+      return report.complete() ? 0 : EXIT_INCOMPLETE;
+    } catch (RepositoryBusyException e) {
+      err.println("buildcache gc: " + e.getMessage());
+      return EXIT_BUSY;
+    } catch (RegistryException | UncheckedIOException e) {
+      err.println("buildcache gc: " + e.getMessage());
       return 1;
     }
+  }
+
+  private GcStateStore store() {
+    if (noState) {
+      return FileGcStateStore.none();
+    }
+    return FileGcStateStore.in(stateDir != null ? stateDir : FileGcStateStore.defaultDirectory(environment.variables()));
   }
 
   record Settings(RepositoryReference reference, String type, RetentionPolicy policy, boolean dryRun, String region, boolean insecure) {}
@@ -113,32 +151,34 @@ public final class GcCommand implements Callable<Integer> {
     if (!List.of("text", "json").contains(output)) {
       throw usage("--output: '" + output + "' is not a format; use text or json");
     }
-    CacheProfileSpec profileSpec = profile == null ? null : readProfile(profile);
+    if (noState && stateDir != null) {
+      throw usage("--no-state and --state-dir: choose one");
+    }
+    ProfileFile profileFile = profile == null ? null : readProfile(profile);
+    CacheProfileSpec profileSpec = profileFile == null ? null : profileFile.spec();
     String ref = repository != null ? repository : profileSpec != null ? profileSpec.getRepository() : null;
     if (ref == null) {
-      throw usage("--repository: required (or --profile FILE)");
+      throw usage(profileSpec != null ? "--profile: " + profile + " has no spec.repository" : "--repository: required (or --profile FILE)");
     }
     RepositoryReference reference;
     try {
       reference = RepositoryReference.parse(ref);
     } catch (IllegalArgumentException e) {
-      throw usage((repository != null ? "--repository: " : "--profile spec.repository: ") + e.getMessage());
+      throw usage((repository != null ? "--repository: " : "--profile " + profile + ": spec.repository: ") + e.getMessage());
     }
-    String type = registryType;
-    if (type == null && profileSpec != null && profileSpec.getRegistry() != null && profileSpec.getRegistry().getType() != null) {
-      type = profileSpec.getRegistry().getType().name().toLowerCase();
-    }
+    String type = registryType != null ? registryType.toLowerCase(Locale.ROOT) : profileFile != null ? profileFile.registryType() : null;
     if (type == null) {
       type = reference.isEcr() ? "ecr" : "oci";
     }
     if (!List.of("ecr", "oci").contains(type)) {
-      throw usage("--registry-type: '" + type + "' is not a registry type; use ecr or oci");
+      throw usage((registryType != null ? "--registry-type" : "--profile " + profile + ": spec.registry.type") + ": '" + type
+          + "' is not a registry type; use ecr or oci");
     }
     RetentionPolicy policy;
     try {
-      policy = RetentionPolicy.parse(raw(profileSpec), profileSpec != null && flagsAbsent() ? RetentionPolicy.FieldNames.SPEC : RetentionPolicy.FieldNames.CLI);
+      policy = RetentionPolicy.parse(raw(profileSpec), names(profileSpec != null));
     } catch (RetentionPolicy.InvalidPolicyException e) {
-      throw usage(e.getMessage());
+      throw usage((profileSpec != null && e.getMessage().startsWith("spec.") ? "--profile " + profile + ": " : "") + e.getMessage());
     }
     boolean dry = dryRun || (profileSpec != null && Boolean.TRUE.equals(profileSpec.getDryRun()));
     String reg = region != null ? region : profileSpec != null && profileSpec.getRegistry() != null ? profileSpec.getRegistry().getRegion() : null;
@@ -146,9 +186,18 @@ public final class GcCommand implements Callable<Integer> {
     return new Settings(reference, type, policy, dry, reg, plain);
   }
 
-  private boolean flagsAbsent() {
-    return tagPatterns == null && protect == null && maxAge == null && maxSize == null && keepLatest == null
-        && minAge == null && untaggedAfter == null;
+  /** Each value's error names where it came from: the flag, or the profile's field. */
+  private RetentionPolicy.FieldNames names(boolean fromProfile) {
+    RetentionPolicy.FieldNames cli = RetentionPolicy.FieldNames.CLI;
+    RetentionPolicy.FieldNames profileNames = RetentionPolicy.FieldNames.SPEC;
+    return new RetentionPolicy.FieldNames(
+        tagPatterns == null && fromProfile ? profileNames.tagPatterns() : cli.tagPatterns(),
+        protect == null && fromProfile ? profileNames.protectTags() : cli.protectTags(),
+        maxAge == null && fromProfile ? profileNames.maxAge() : cli.maxAge(),
+        maxSize == null && fromProfile ? profileNames.maxTotalSize() : cli.maxTotalSize(),
+        keepLatest == null && fromProfile ? profileNames.keepLatest() : cli.keepLatest(),
+        minAge == null && fromProfile ? profileNames.minAge() : cli.minAge(),
+        untaggedAfter == null && fromProfile ? profileNames.untaggedAfter() : cli.untaggedAfter());
   }
 
   /** Flags win over the profile's retention, field by field. */
@@ -164,31 +213,44 @@ public final class GcCommand implements Callable<Integer> {
         untaggedAfter != null ? untaggedAfter : r != null ? r.getUntaggedAfter() : null);
   }
 
-  private CacheProfileSpec readProfile(Path file) throws IOException {
+  /** A CacheProfile file and the registry type as written in it (null when absent: taken from the host). */
+  private record ProfileFile(CacheProfileSpec spec, String registryType) {}
+
+  private ProfileFile readProfile(Path file) throws IOException {
     if (!Files.isReadable(file)) {
       throw usage("--profile: cannot read " + file);
     }
-    try (InputStream in = Files.newInputStream(file)) {
-      CacheProfile p = Serialization.unmarshal(in, CacheProfile.class);
-      if (p == null || p.getSpec() == null) {
+    String yaml = Files.readString(file);
+    try {
+      JsonNode tree = Serialization.yamlMapper().readTree(yaml);
+      CacheProfile p = Serialization.unmarshal(yaml, CacheProfile.class);
+      if (tree == null || p == null || p.getSpec() == null || !"CacheProfile".equals(tree.path("kind").asText())) {
         throw usage("--profile: " + file + " is not a CacheProfile");
       }
-      return p.getSpec();
-    } catch (RuntimeException e) {
-      if (e instanceof CommandLine.ParameterException) {
-        throw e;
+      JsonNode type = tree.path("spec").path("registry").path("type");
+      return new ProfileFile(p.getSpec(), type.isTextual() ? type.asText().toLowerCase(Locale.ROOT) : null);
+    } catch (RuntimeException | IOException e) {
+      if (e instanceof CommandLine.ParameterException pe) {
+        throw pe;
       }
-      throw usage("--profile: " + file + " is not a CacheProfile: " + e.getMessage().lines().findFirst().orElse(""));
+      throw usage("--profile: " + file + " is not a CacheProfile: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
     }
   }
 
   private RegistryClient client(Settings settings) throws IOException {
     if ("ecr".equals(settings.type())) {
+      if (!settings.reference().isEcr() && endpointUrl == null && settings.region() == null) {
+        throw usage("--registry-type ecr: " + settings.reference().host() + " is not an ECR host "
+            + "(<account>.dkr.ecr.<region>.amazonaws.com); use --registry-type oci for other registries");
+      }
       return EcrRegistryClient.create(settings.reference(), settings.region(), endpointUrl);
     }
-    DockerCredentials credentials = dockerConfig != null
-        ? DockerCredentials.parse(Files.readString(dockerConfig))
-        : DockerCredentials.fromDefaultLocation();
+    DockerCredentials credentials;
+    try {
+      credentials = dockerConfig != null ? DockerCredentials.parse(Files.readString(dockerConfig)) : DockerCredentials.fromDefaultLocation();
+    } catch (IOException | IllegalArgumentException e) {
+      throw usage("--docker-config: " + (dockerConfig != null ? dockerConfig : "the Docker config") + ": " + e.getMessage());
+    }
     return new OciRegistryClient(settings.reference(), settings.insecure(), credentials);
   }
 

@@ -4,9 +4,11 @@ import dev.buildcache.operator.demo.OciPusher.Layer;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import dev.buildcache.operator.gc.state.RepositoryState;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A registry cache as a few weeks of CI leave it: the default branch's cache, fresh and stale branch caches over
@@ -17,14 +19,18 @@ import java.util.Map;
 public final class CacheHistory {
   private final OciPusher pusher;
   private final Map<String, Long> uniqueLayers = new HashMap<>();
+  private final Map<String, RepositoryState.Sighting> sightings = new TreeMap<>();
   private int cacheManifests;
 
   private CacheHistory(OciPusher pusher) {
     this.pusher = pusher;
   }
 
-  /** What was pushed, for the demo's commentary. */
-  public record Seeded(int cacheManifests, int images, long uniqueLayerBytes) {}
+  /**
+   * What was pushed, for the demo's commentary; and when each tag was pushed at the digest it has now, which is what
+   * the GC would remember had it watched these weeks (an OCI registry records no times).
+   */
+  public record Seeded(int cacheManifests, int images, long uniqueLayerBytes, Map<String, RepositoryState.Sighting> sightings) {}
 
   public static Seeded seed(OciPusher pusher, String prefix, Instant now) throws IOException, InterruptedException {
     CacheHistory h = new CacheHistory(pusher);
@@ -41,11 +47,13 @@ public final class CacheHistory {
     // an old cache that someone also tagged latest: a tag that is not cache protects it
     String spike = h.cache(prefix + "spike-grpc", now.minus(Duration.ofDays(30)), base, Layer.of("grpc", 700 * 1024));
     pusher.tag(spike, "latest");
+    h.sightings.put("latest", new RepositoryState.Sighting(spike, now.minus(Duration.ofDays(30))));
     // a release image pushed under a tag the cache pattern matches: never deleted, whatever its tag
     List<Layer> release = List.of(base, Layer.of("release-v1-app", 800 * 1024));
     release.forEach(l -> h.uniqueLayers.put(l.digest(), l.size()));
-    pusher.pushImage(prefix + "v1", release);
-    return new Seeded(h.cacheManifests, 1, h.uniqueLayers.values().stream().mapToLong(Long::longValue).sum());
+    String v1 = pusher.pushImage(prefix + "v1", release);
+    h.sightings.put(prefix + "v1", new RepositoryState.Sighting(v1, now.minus(Duration.ofDays(60))));
+    return new Seeded(h.cacheManifests, 1, h.uniqueLayers.values().stream().mapToLong(Long::longValue).sum(), Map.copyOf(h.sightings));
   }
 
   private String cache(String tag, Instant at, Layer... layers) throws IOException, InterruptedException {
@@ -53,6 +61,8 @@ public final class CacheHistory {
       uniqueLayers.put(l.digest(), l.size());
     }
     cacheManifests++;
-    return pusher.pushCache(tag, at, List.of(layers));
+    String digest = pusher.pushCache(tag, at, List.of(layers));
+    sightings.put(tag, new RepositoryState.Sighting(digest, at));
+    return digest;
   }
 }

@@ -7,6 +7,8 @@ import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
 import dev.buildcache.operator.api.v1alpha1.CacheProfileStatus;
 import dev.buildcache.operator.builder.desired.BuilderLabels;
+import dev.buildcache.operator.gc.state.GcStateStore;
+import dev.buildcache.operator.gc.state.InMemoryGcStateStore;
 import dev.buildcache.operator.profile.GcSchedulePlanner;
 import dev.buildcache.operator.registry.RepositoryReference;
 import dev.buildcache.operator.registry.oci.DockerCredentials;
@@ -98,8 +100,20 @@ public final class Demo {
             gcTarget.getSpec().getRepository(), seeded.cacheManifests(), seeded.images(), Quantities.humanBytes(seeded.uniqueLayerBytes()), prefix);
       }
 
+      // An OCI registry records no push or pull times: the GC's age is how long it has seen each tag at its digest,
+      // and on first sight nothing is old. The demo's operator remembers the seeded history as if it had watched it.
+      InMemoryGcStateStore gcState = new InMemoryGcStateStore();
+      if (seeded != null) {
+        try (GcStateStore.Session session = gcState.open(RepositoryReference.parse(gcTarget.getSpec().getRepository()).toString())) {
+          session.state().replaceSightings(seeded.sightings());
+        }
+        out.println("   the operator's GC memory is given the history's push times, as if it had watched these weeks: an OCI");
+        out.println("   registry records no times, so the GC ages a cache from when it first sees its tag at its digest");
+      }
+
       step("2. Starting the real operator (buildcache run) against it");
-      OperatorRuntime operator = new OperatorRuntime(client, new SimpleMeterRegistry(), clock, OperatorRuntime.Settings.defaults());
+      OperatorRuntime operator = new OperatorRuntime(client, new SimpleMeterRegistry(), clock,
+          OperatorRuntime.Settings.defaults().withGcState(gcState));
       operator.start();
       try {
         int replicas = builder.getSpec().getReplicas();
@@ -180,8 +194,8 @@ public final class Demo {
     List<String> gone = new ArrayList<>(tagsBefore);
     gone.removeAll(tagsAfter);
     out.printf("   tags before: %s%n   tags after:  %s%n   deleted:     %s%n", tagsBefore, tagsAfter, gone);
-    out.printf("   kept: %sv1 is a release image, 'latest' protects the spike cache, %s is protected, young caches are%n"
-        + "   younger than maxAge%n", target.getSpec().getCache().getTagTemplate().replace("{branch}", ""),
+    out.printf("   kept: %sv1 is a release image, 'latest' protects the spike cache, %s is protected, young caches were%n"
+        + "   re-pushed within maxAge%n", target.getSpec().getCache().getTagTemplate().replace("{branch}", ""),
         target.getSpec().getRetention().getProtectTags());
     out.printf("   status: GcSucceeded=%s, an Event %s, metrics buildcache_gc_runs_total / buildcache_cache_bytes%n",
         Conditions.find(after.getStatus().getConditions(), ConditionType.GC_SUCCEEDED).map(c -> c.getStatus()).orElse("?"),
@@ -196,7 +210,7 @@ public final class Demo {
 
   private List<String> tags(RepositoryReference ref) {
     try (OciRegistryClient c = new OciRegistryClient(ref, true, DockerCredentials.none())) {
-      return c.scan().stream().flatMap(i -> i.tags().stream()).sorted().toList();
+      return c.list().images().stream().flatMap(i -> i.tags().stream()).sorted().toList();
     }
   }
 

@@ -53,11 +53,57 @@ public final class OciPusher {
         .getBytes(StandardCharsets.UTF_8), null, layers);
   }
 
+  /**
+   * A cache as BuildKit exports it with {@code image-manifest=false} (its default before v0.21): an OCI index, or
+   * with {@code oci-mediatypes=false} a Docker manifest list, with no config; its entries are the layer blobs and,
+   * last, the cacheconfig blob (moby/buildkit {@code cache/remotecache/export.go}).
+   */
+  public String pushIndexCache(String tag, Instant createdAt, List<Layer> layers, boolean ociMediaTypes)
+      throws IOException, InterruptedException {
+    byte[] config = ("{\"layers\":" + layers.size() + ",\"index\":true,\"at\":\"" + createdAt + "\"}").getBytes(StandardCharsets.UTF_8);
+    String configDigest = "sha256:" + sha256(config);
+    upload(configDigest, config);
+    String layerType = ociMediaTypes ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    String mediaType = ociMediaTypes ? "application/vnd.oci.image.index.v1+json" : "application/vnd.docker.distribution.manifest.list.v2+json";
+    ObjectNode index = JSON.createObjectNode();
+    index.put("schemaVersion", 2);
+    index.put("mediaType", mediaType);
+    ArrayNode entries = index.putArray("manifests");
+    for (Layer layer : layers) {
+      upload(layer.digest(), layer.content());
+      entries.addObject().put("mediaType", layerType).put("digest", layer.digest()).put("size", layer.size())
+          .putObject("annotations").put("buildkit/createdat", createdAt.toString()).put("containerd.io/uncompressed", layer.digest());
+    }
+    entries.addObject().put("mediaType", CACHE_CONFIG).put("digest", configDigest).put("size", config.length);
+    byte[] body = JSON.writeValueAsBytes(index);
+    putManifest(tag, body, mediaType);
+    return "sha256:" + sha256(body);
+  }
+
+  /** An image index of two platform images: a multi-platform release. */
+  public String pushImageIndex(String tag, List<Layer> amd64, List<Layer> arm64) throws IOException, InterruptedException {
+    String a = push(null, IMAGE_CONFIG, "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8), null, amd64);
+    String b = push(null, IMAGE_CONFIG, "{\"architecture\":\"arm64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8), null, arm64);
+    ObjectNode index = JSON.createObjectNode();
+    index.put("schemaVersion", 2);
+    index.put("mediaType", "application/vnd.oci.image.index.v1+json");
+    ArrayNode entries = index.putArray("manifests");
+    for (String[] child : new String[][] {{a, "amd64"}, {b, "arm64"}}) {
+      HttpResponse<byte[]> m = http.send(HttpRequest.newBuilder(URI.create(registry + "/v2/" + repository + "/manifests/" + child[0]))
+          .header("Accept", "application/vnd.oci.image.manifest.v1+json").build(), HttpResponse.BodyHandlers.ofByteArray());
+      entries.addObject().put("mediaType", "application/vnd.oci.image.manifest.v1+json").put("digest", child[0])
+          .put("size", m.body().length).putObject("platform").put("architecture", child[1]).put("os", "linux");
+    }
+    byte[] body = JSON.writeValueAsBytes(index);
+    putManifest(tag, body, "application/vnd.oci.image.index.v1+json");
+    return "sha256:" + sha256(body);
+  }
+
   /** Points {@code tag} at an existing manifest as well. */
   public void tag(String digest, String tag) throws IOException, InterruptedException {
     HttpResponse<byte[]> manifest = http.send(HttpRequest.newBuilder(URI.create(registry + "/v2/" + repository + "/manifests/" + digest))
         .header("Accept", "application/vnd.oci.image.manifest.v1+json").build(), HttpResponse.BodyHandlers.ofByteArray());
-    putManifest(tag, manifest.body());
+    putManifest(tag, manifest.body(), "application/vnd.oci.image.manifest.v1+json");
   }
 
   private String push(String tag, String configMediaType, byte[] config, Instant createdAt, List<Layer> layers)
@@ -79,13 +125,13 @@ public final class OciPusher {
       }
     }
     byte[] body = JSON.writeValueAsBytes(manifest);
-    putManifest(tag, body);
+    putManifest(tag == null ? "sha256:" + sha256(body) : tag, body, "application/vnd.oci.image.manifest.v1+json");
     return "sha256:" + sha256(body);
   }
 
-  private void putManifest(String tag, byte[] body) throws IOException, InterruptedException {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(registry + "/v2/" + repository + "/manifests/" + tag))
-        .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+  private void putManifest(String reference, byte[] body, String mediaType) throws IOException, InterruptedException {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(registry + "/v2/" + repository + "/manifests/" + reference))
+        .header("Content-Type", mediaType)
         .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 201) {
       throw new IOException("manifest push failed: " + response.statusCode() + " " + response.body());

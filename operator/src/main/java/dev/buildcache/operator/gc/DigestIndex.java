@@ -1,5 +1,6 @@
 package dev.buildcache.operator.gc;
 
+import dev.buildcache.operator.registry.Blob;
 import java.util.Arrays;
 
 /**

@@ -18,8 +18,9 @@ import java.util.Set;
  * the same plan, whatever the order of the input.
  *
  * <p>Safety first: only BuildKit cache manifests all of whose tags match the tag patterns are candidates; an image
- * an index references, a protected tag, anything younger than {@code minAge} or of unknown age, and the newest
- * {@code keepLatest} tagged caches stay. Then bytes: candidates go by {@code maxAge}, then untagged orphans past
+ * the scan holds (unreadable, first seen, an unreadable child), an image an index references, a protected tag,
+ * anything younger than {@code minAge} or of unknown age, and the newest {@code keepLatest} tagged caches stay; and
+ * when the scan could not resolve something that might protect any image, nothing at all is deleted. Then bytes: candidates go by {@code maxAge}, then untagged orphans past
  * {@code untaggedAfter}, then least recently used first until the unique bytes referenced by cache manifests fit
  * {@code maxTotalSize}. Blobs are reference-counted over every manifest, so a layer a release image shares is
  * never counted as reclaimed.
@@ -33,9 +34,13 @@ public final class GcPlanner {
       Comparator.comparing(RepositoryImage::lastUsed).thenComparing(RepositoryImage::digest);
 
   public static GcPlan plan(List<RepositoryImage> repository, RetentionPolicy policy, Instant now) {
+    return plan(RepositoryScan.of(repository), policy, now);
+  }
+
+  public static GcPlan plan(RepositoryScan scan, RetentionPolicy policy, Instant now) {
     // No sort of the whole repository: every ordering below ends in a digest comparison, so the plan does not
     // depend on the input order.
-    RepositoryImage[] images = repository.toArray(RepositoryImage[]::new);
+    RepositoryImage[] images = scan.images().toArray(RepositoryImage[]::new);
     Accounting accounting = new Accounting(images);
 
     Set<String> referencedByIndex = new HashSet<>();
@@ -49,6 +54,11 @@ public final class GcPlanner {
     int cacheImages = 0;
     for (int i = 0; i < images.length; i++) {
       RepositoryImage image = images[i];
+      if (image.hold() != null) {
+        cacheImages += image.cache() ? 1 : 0;
+        skipped.add(keep(image, image.hold().reason(), image.hold().detail()));
+        continue;
+      }
       if (!image.cache()) {
         if (image.tags().stream().anyMatch(t -> policy.tagPatterns().stream().anyMatch(p -> p.matches(t)))) {
           skipped.add(keep(image, GcReason.NOT_CACHE, "not a BuildKit cache manifest, although a tag matches the cache patterns"));
@@ -110,9 +120,18 @@ public final class GcPlanner {
         skipped.add(keep(image, GcReason.WITHIN_POLICY, "within max-age and max-size"));
       }
     }
+    if (!scan.blockers().isEmpty()) {
+      // Fail closed: what could not be resolved might protect any of these.
+      String why = scan.blockers().get(0) + (scan.blockers().size() > 1 ? " (and " + (scan.blockers().size() - 1) + " more)" : "");
+      deletions.forEach(d -> skipped.add(new GcDecision(d.digest(), d.tags(), GcReason.UNRESOLVED,
+          "would go (" + d.reason().code() + ": " + d.detail() + "), but " + why, 0)));
+      skipped.sort(Comparator.comparing(GcDecision::digest));
+      return new GcPlan(List.of(), skipped, images.length, cacheImages, accounting.cacheBytesBefore, accounting.cacheBytesBefore,
+          0, scan.blockers(), policy.maxTotalSize());
+    }
     skipped.sort(Comparator.comparing(GcDecision::digest));
     return new GcPlan(deletions, skipped, images.length, cacheImages, accounting.cacheBytesBefore, accounting.cacheBytes,
-        accounting.reclaimed);
+        accounting.reclaimed, scan.blockers(), policy.maxTotalSize());
   }
 
   /**
@@ -160,10 +179,12 @@ public final class GcPlanner {
   private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
 
   /**
-   * The plan as carried out: only {@code done} of its deletions happened (in plan order); bytes are recounted so
-   * the report never claims what a skipped or failed deletion would have freed. {@code notDone} joins the skips.
+   * The plan as carried out: only {@code deleted} of its deletions happened (in plan order); bytes are recounted so
+   * the report never claims what a skipped or failed deletion would have freed, nor what someone else deleted
+   * ({@code vanished}: gone from the cache, not reclaimed by this run). {@code notDone} joins the skips.
    */
-  public static GcPlan settle(List<RepositoryImage> repository, GcPlan plan, Set<String> done, List<GcDecision> notDone) {
+  public static GcPlan settle(List<RepositoryImage> repository, GcPlan plan, Set<String> deleted, Set<String> vanished,
+      List<GcDecision> notDone) {
     RepositoryImage[] images = repository.toArray(RepositoryImage[]::new);
     Map<String, Integer> index = new HashMap<>();
     for (int i = 0; i < images.length; i++) {
@@ -172,15 +193,17 @@ public final class GcPlanner {
     Accounting accounting = new Accounting(images);
     List<GcDecision> deletions = new ArrayList<>();
     for (GcDecision d : plan.deletions()) {
-      if (done.contains(d.digest())) {
+      if (deleted.contains(d.digest())) {
         deletions.add(new GcDecision(d.digest(), d.tags(), d.reason(), d.detail(), accounting.remove(index.get(d.digest()))));
+      } else if (vanished.contains(d.digest())) {
+        accounting.drop(index.get(d.digest()));
       }
     }
     List<GcDecision> skipped = new ArrayList<>(plan.skipped());
     skipped.addAll(notDone);
     skipped.sort(Comparator.comparing(GcDecision::digest));
     return new GcPlan(deletions, skipped, plan.scannedImages(), plan.cacheImages(), accounting.cacheBytesBefore,
-        accounting.cacheBytes, accounting.reclaimed);
+        accounting.cacheBytes, accounting.reclaimed, plan.blockers(), plan.maxTotalSize());
   }
 
   private static GcDecision safetyCheck(RepositoryImage image, RetentionPolicy policy, Instant now, Set<String> referencedByIndex) {
@@ -278,6 +301,13 @@ public final class GcPlanner {
         }
       }
       return n == ids.length ? ids : Arrays.copyOf(ids, n);
+    }
+
+    /** Takes out image {@code i}, which someone else deleted: its bytes leave the cache but are not this run's. */
+    void drop(int i) {
+      long claimed = reclaimed;
+      remove(i);
+      reclaimed = claimed;
     }
 
     /** Removes image {@code i}; returns the bytes that no remaining manifest references any more. */

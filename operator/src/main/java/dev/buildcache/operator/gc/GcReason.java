@@ -11,6 +11,14 @@ public enum GcReason {
   PROTECTED("Protected", false),
   TOO_YOUNG("YoungerThanMinAge", false),
   AGE_UNKNOWN("AgeUnknown", false),
+  /** OCI: the GC saw this tag at this digest for the first time in this run; its age starts now. */
+  FIRST_SEEN("FirstSeen", false),
+  /** Its manifest could not be read: what it is and what it references are unknown. */
+  UNREADABLE("Unreadable", false),
+  /** A manifest it references could not be read. */
+  CHILD_UNREADABLE("ChildUnreadable", false),
+  /** Something in the repository could not be resolved (a tag, a manifest) and might protect it. */
+  UNRESOLVED("Unresolved", false),
   KEEP_LATEST("KeepLatest", false),
   WITHIN_POLICY("WithinPolicy", false),
   CHANGED_SINCE_PLANNING("ChangedSincePlanning", false),

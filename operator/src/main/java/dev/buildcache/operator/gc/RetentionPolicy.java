@@ -66,8 +66,10 @@ public record RetentionPolicy(
       errors.add(new FieldError(names.tagPatterns(), "at least one pattern is required, e.g. 'cache-*': only tags matching it are ever deleted"));
     }
     for (GlobPattern p : patterns) {
-      if (p.glob().equals("*")) {
-        errors.add(new FieldError(names.tagPatterns(), "'*' would treat every tag as cache; name the cache tags, e.g. 'cache-*'"));
+      if (p.glob().chars().allMatch(c -> c == '*' || c == '?')) {
+        // '*', '**', '?*', '*?'...: without a literal character a pattern matches every (or nearly every) tag
+        errors.add(new FieldError(names.tagPatterns(), "'" + p.glob() + "' has no literal character, so it would treat "
+            + "every tag as cache; name the cache tags, e.g. 'cache-*'"));
       }
     }
     List<GlobPattern> protect = globs(raw.protectTags(), names.protectTags(), errors);
@@ -76,7 +78,7 @@ public record RetentionPolicy(
     if (raw.maxTotalSize() != null) {
       try {
         maxSize = Quantities.parseBytes(raw.maxTotalSize());
-      } catch (IllegalArgumentException | ArithmeticException e) {
+      } catch (IllegalArgumentException e) {
         errors.add(new FieldError(names.maxTotalSize(), e.getMessage()));
       }
     }

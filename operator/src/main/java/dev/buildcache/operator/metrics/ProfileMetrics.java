@@ -51,9 +51,23 @@ public class ProfileMetrics {
     if (budget != null) {
       set("buildcache_cache_budget_bytes", tags, budget, "The profile's spec.retention.maxTotalSize");
     }
-    if (!"failed".equals(result)) {
+    if ("succeeded".equals(result) || "partially_failed".equals(result)) {
       set("buildcache_gc_last_success_timestamp_seconds", tags, finished.getEpochSecond(),
           "When the profile's last successful GC run finished, seconds since the epoch");
+    }
+  }
+
+  /** States of {@code buildcache_gc_pull_time_exclusion}, one series each, the current one 1. */
+  public static final java.util.List<String> PULL_TIME_STATES = java.util.List.of("excluded", "refreshed-by-gc", "unknown");
+
+  /**
+   * ECR: whether the GC's role is a pull-time update exclusion, as the profile's last run found. A state set: the
+   * current state's series is 1, the others 0, so {@code == 1} on {@code refreshed-by-gc} or {@code unknown} alerts.
+   */
+  public void pullTimes(String namespace, String profile, String state) {
+    for (String s : PULL_TIME_STATES) {
+      set("buildcache_gc_pull_time_exclusion", Tags.of("namespace", namespace, "profile", profile, "state", s), s.equals(state) ? 1 : 0,
+          "1 for the state ECR's pull-time update exclusion of the GC's role was found in by the profile's last run");
     }
   }
 

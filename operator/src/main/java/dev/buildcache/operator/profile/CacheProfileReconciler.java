@@ -105,6 +105,10 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
     recordFinishedGc(id, profile.getStatus(), fields);
     if (fields.getLastGc() != null) {
       conditions.add(ProfileStatusFactory.gcCondition(fields.getLastGc()));
+      Conditions.Desired pullTimes = ProfileStatusFactory.pullTimeCondition(fields.getLastGc());
+      if (pullTimes != null) {
+        conditions.add(pullTimes);
+      }
     }
 
     List<FieldError> errors = CacheProfileValidator.validate(profile);
@@ -117,7 +121,9 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
       metrics.reconciled("invalid");
       return writeStatus(profile, fields, conditions, List.of());
     }
-    conditions.add(new Conditions.Desired(ConditionType.VALID, true, Reason.SPEC_VALID, "the spec is valid"));
+    String maxAge = CacheProfileValidator.maxAgeMeaning(profile.getSpec());
+    conditions.add(new Conditions.Desired(ConditionType.VALID, true, Reason.SPEC_VALID,
+        "the spec is valid" + (maxAge == null ? "" : "; " + maxAge)));
 
     List<LintFinding> findings = route(profile, context, fields, conditions);
     Duration requeue = scheduleGc(profile, id, fields);
@@ -285,7 +291,8 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
 
   private static EventPublisher.Type eventType(Conditions.Transition transition) {
     Conditions.Desired c = transition.condition();
-    boolean bad = (c.type() == ConditionType.VALID && !c.status())
+    boolean bad = (c.type() == ConditionType.PULL_TIME_UPDATE_EXCLUDED && !Boolean.TRUE.equals(c.status()))
+        || (c.type() == ConditionType.VALID && !c.status())
         || (c.type() == ConditionType.BUILDER_ASSIGNED && !c.status())
         || (c.type() == ConditionType.READY && !c.status() && "True".equals(transition.previousStatus()));
     return bad ? EventPublisher.Type.Warning : EventPublisher.Type.Normal;

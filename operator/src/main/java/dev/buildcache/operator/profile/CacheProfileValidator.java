@@ -40,6 +40,16 @@ public final class CacheProfileValidator {
         r.getMaxTotalSize(), r.getKeepLatest(), r.getMinAge(), r.getUntaggedAfter()), RetentionPolicy.FieldNames.SPEC);
   }
 
+  /** What {@code spec.retention.maxAge} is measured from for this profile's registry, for the Valid condition. */
+  public static String maxAgeMeaning(CacheProfileSpec spec) {
+    if (spec.getRetention() == null || spec.getRetention().getMaxAge() == null) {
+      return null;
+    }
+    return ProfileRegistry.type(spec) == CacheProfileSpec.RegistryType.ECR
+        ? "maxAge counts from the last push or recorded pull (ECR)"
+        : "maxAge counts from when the GC first saw each tag at its digest: this registry records no push or pull times";
+  }
+
   public static List<FieldError> validate(CacheProfileSpec spec) {
     List<FieldError> errors = new ArrayList<>();
     if (spec == null) {
@@ -57,9 +67,7 @@ public final class CacheProfileValidator {
       }
     }
     CacheProfileSpec.RegistrySpec registry = spec.getRegistry() == null ? new CacheProfileSpec.RegistrySpec() : spec.getRegistry();
-    if (registry.getType() == null) {
-      errors.add(new FieldError("spec.registry.type", "is not a registry type; use ecr or oci"));
-    } else if (registry.getType() == CacheProfileSpec.RegistryType.ECR) {
+    if (repository != null && ProfileRegistry.type(spec) == CacheProfileSpec.RegistryType.ECR) {
       if (repository != null && !repository.isEcr()) {
         errors.add(new FieldError("spec.registry.type", "is ecr but " + repository.host()
             + " is not an ECR host (<account>.dkr.ecr.<region>.amazonaws.com); use type: oci for other registries"));

@@ -2,12 +2,16 @@ package dev.buildcache.operator.profile;
 
 import dev.buildcache.operator.api.status.Reason;
 import dev.buildcache.operator.api.v1alpha1.CacheProfile;
+import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
 import dev.buildcache.operator.events.EventPublisher;
 import dev.buildcache.operator.gc.GcReport;
 import dev.buildcache.operator.gc.GcRunner;
 import dev.buildcache.operator.gc.RetentionPolicy;
+import dev.buildcache.operator.gc.state.GcStateStore;
+import dev.buildcache.operator.gc.state.RepositoryBusyException;
 import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.registry.RegistryClient;
+import dev.buildcache.operator.registry.RepositoryReference;
 import dev.buildcache.operator.runtime.Failures;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
@@ -52,17 +56,27 @@ public class ProfileGcExecutor implements AutoCloseable {
     }
   }
 
-  /** The numbers of a run's report, without its per-image lists. Null fields: the run failed before planning. */
+  /**
+   * The numbers of a run's report, without its per-image lists. Null fields: the run failed before planning.
+   *
+   * @param pullTimes ECR's verdict on the GC's own reads ({@code excluded}, {@code refreshed-by-gc}, {@code unknown});
+   *     null for registries without pull times
+   * @param pullTimesMessage why, and the command that registers the exclusion
+   */
   public record Summary(int scannedImages, int cacheImages, int deletedImages, long reclaimedBytes, long bytesBefore,
-      long bytesAfter, Map<String, Integer> apiCalls) {
+      long bytesAfter, Map<String, Integer> apiCalls, Boolean budgetMet, int manifestsRead, String pullTimes,
+      String pullTimesMessage) {
     static Summary of(GcReport r) {
+      String message = r.pullTimesReason() == null ? null
+          : r.pullTimesReason() + (r.pullTimesFix() == null ? "" : "; register it once: " + r.pullTimesFix());
       return new Summary(r.scannedImages(), r.cacheImages(), r.deleted().size(), r.reclaimedBytes(), r.bytesBefore(),
-          r.bytesAfter(), Map.copyOf(r.apiCalls()));
+          r.bytesAfter(), Map.copyOf(r.apiCalls()), r.budgetMet(), r.manifestsRead(), r.pullTimes(), message);
     }
   }
 
   public enum Result {
-    SUCCEEDED("Succeeded", "succeeded"), PARTIALLY_FAILED("PartiallyFailed", "partially_failed"), FAILED("Failed", "failed");
+    SUCCEEDED("Succeeded", "succeeded"), PARTIALLY_FAILED("PartiallyFailed", "partially_failed"), BLOCKED("Blocked", "blocked"),
+    FAILED("Failed", "failed");
 
     private final String value;
     private final String metric;
@@ -78,6 +92,7 @@ public class ProfileGcExecutor implements AutoCloseable {
   }
 
   private final RegistryClients clients;
+  private final GcStateStore state;
   private final EventPublisher events;
   private final ProfileMetrics metrics;
   private final Clock clock;
@@ -90,9 +105,10 @@ public class ProfileGcExecutor implements AutoCloseable {
    * @param threads runs at the same time, across all profiles
    * @param queued runs waiting for a thread; beyond that a due run waits for the next reconcile
    */
-  public ProfileGcExecutor(RegistryClients clients, EventPublisher events, ProfileMetrics metrics, Clock clock,
+  public ProfileGcExecutor(RegistryClients clients, GcStateStore state, EventPublisher events, ProfileMetrics metrics, Clock clock,
       int threads, int queued) {
     this.clients = clients;
+    this.state = state;
     this.events = events;
     this.metrics = metrics;
     this.clock = clock;
@@ -147,18 +163,21 @@ public class ProfileGcExecutor implements AutoCloseable {
   private void run(ResourceID id, CacheProfile profile, RetentionPolicy policy, GcSchedulePlanner.Trigger trigger, String request) {
     Instant started = clock.instant();
     boolean dryRun = Boolean.TRUE.equals(profile.getSpec().getDryRun());
-    String type = profile.getSpec().getRegistry() == null || profile.getSpec().getRegistry().getType() == null
-        ? "unknown" : profile.getSpec().getRegistry().getType().name().toLowerCase(java.util.Locale.ROOT);
+    CacheProfileSpec.RegistryType registryType = ProfileRegistry.type(profile.getSpec());
+    String type = registryType == null ? "unknown" : registryType.name().toLowerCase(java.util.Locale.ROOT);
     Run run;
     try {
       LOG.info("GC of CacheProfile {} started ({}{})", id, trigger.value(), dryRun ? ", dry run" : "");
       GcReport report;
       try (RegistryClient client = clients.open(profile)) {
-        report = new GcRunner(clock, line -> LOG.debug("GC of CacheProfile {}: {}", id, line))
-            .run(client, profile.getSpec().getRepository(), policy, dryRun);
+        report = new GcRunner(clock, line -> LOG.debug("GC of CacheProfile {}: {}", id, line), state)
+            .run(client, RepositoryReference.parse(profile.getSpec().getRepository()).toString(), policy, dryRun);
       }
-      Result result = report.failed().isEmpty() ? Result.SUCCEEDED : Result.PARTIALLY_FAILED;
+      Result result = !report.failed().isEmpty() ? Result.PARTIALLY_FAILED
+          : !report.blockers().isEmpty() ? Result.BLOCKED : Result.SUCCEEDED;
       run = new Run(trigger, request, dryRun, started, clock.instant(), result, report.summary(), report, Summary.of(report));
+    } catch (RepositoryBusyException e) {
+      run = new Run(trigger, request, dryRun, started, clock.instant(), Result.FAILED, e.getMessage(), null, null);
     } catch (RuntimeException e) {
       run = new Run(trigger, request, dryRun, started, clock.instant(), Result.FAILED, Failures.oneLine(e), null, null);
     }
@@ -180,9 +199,13 @@ public class ProfileGcExecutor implements AutoCloseable {
         report == null ? null : report.dryRun() ? report.bytesBefore() : report.bytesAfter(),
         report == null ? null : report.maxTotalSize(), report == null ? 0 : report.reclaimedBytes(), run.dryRun(),
         run.completed());
+    if (run.summary() != null && run.summary().pullTimes() != null) {
+      metrics.pullTimes(namespace, name, run.summary().pullTimes());
+    }
     switch (run.result()) {
       case SUCCEEDED -> events.publish(profile, EventPublisher.Type.Normal, Reason.GC_COMPLETED, run.message());
       case PARTIALLY_FAILED -> events.publish(profile, EventPublisher.Type.Warning, Reason.GC_PARTIALLY_FAILED, run.message());
+      case BLOCKED -> events.publish(profile, EventPublisher.Type.Warning, Reason.GC_BLOCKED, run.message());
       case FAILED -> events.publish(profile, EventPublisher.Type.Warning, Reason.GC_FAILED, "registry cache GC failed: " + run.message());
     }
     LOG.info("GC of CacheProfile {}/{} {}: {}", namespace, name, run.result().value(), run.message());

@@ -32,6 +32,10 @@ final class ProfileStatusFactory {
       s.setBytesBefore(summary.bytesBefore());
       s.setBytesAfter(summary.bytesAfter());
       s.setApiCalls(new java.util.TreeMap<>(summary.apiCalls()));
+      s.setBudgetMet(summary.budgetMet());
+      s.setManifestsRead(summary.manifestsRead());
+      s.setPullTimes(summary.pullTimes());
+      s.setPullTimesMessage(summary.pullTimesMessage());
     }
     return s;
   }
@@ -55,7 +59,24 @@ final class ProfileStatusFactory {
     return switch (lastGc.getResult()) {
       case "Succeeded" -> new Conditions.Desired(ConditionType.GC_SUCCEEDED, true, Reason.GC_COMPLETED, lastGc.getMessage());
       case "PartiallyFailed" -> new Conditions.Desired(ConditionType.GC_SUCCEEDED, false, Reason.GC_PARTIALLY_FAILED, lastGc.getMessage());
+      case "Blocked" -> new Conditions.Desired(ConditionType.GC_SUCCEEDED, false, Reason.GC_BLOCKED, lastGc.getMessage());
       default -> new Conditions.Desired(ConditionType.GC_SUCCEEDED, false, Reason.GC_FAILED, lastGc.getMessage());
+    };
+  }
+
+  /**
+   * ECR: whether the GC's own manifest reads move pull times, from the last run that could tell. Null where the
+   * registry records none, or no run has looked yet.
+   */
+  static Conditions.Desired pullTimeCondition(CacheProfileStatus.GcRunStatus lastGc) {
+    if (lastGc == null || lastGc.getPullTimes() == null) {
+      return null;
+    }
+    String message = lastGc.getPullTimesMessage() == null ? lastGc.getPullTimes() : lastGc.getPullTimesMessage();
+    return switch (lastGc.getPullTimes()) {
+      case "excluded" -> new Conditions.Desired(ConditionType.PULL_TIME_UPDATE_EXCLUDED, true, Reason.EXCLUDED, message);
+      case "refreshed-by-gc" -> new Conditions.Desired(ConditionType.PULL_TIME_UPDATE_EXCLUDED, false, Reason.REFRESHED_BY_GC, message);
+      default -> new Conditions.Desired(ConditionType.PULL_TIME_UPDATE_EXCLUDED, null, Reason.EXCLUSION_UNKNOWN, message);
     };
   }
 

@@ -36,7 +36,7 @@ public class RegistryClients {
     CacheProfileSpec spec = profile.getSpec();
     RepositoryReference reference = RepositoryReference.parse(spec.getRepository());
     CacheProfileSpec.RegistrySpec registry = spec.getRegistry() == null ? new CacheProfileSpec.RegistrySpec() : spec.getRegistry();
-    if (registry.getType() == CacheProfileSpec.RegistryType.ECR) {
+    if (ProfileRegistry.type(spec) == CacheProfileSpec.RegistryType.ECR) {
       return EcrRegistryClient.create(reference, registry.getRegion(), ecrEndpoint);
     }
     return new OciRegistryClient(reference, Boolean.TRUE.equals(registry.getInsecure()),

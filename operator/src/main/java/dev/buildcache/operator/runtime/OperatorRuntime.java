@@ -13,6 +13,8 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.profile.CacheProfileReconciler;
+import dev.buildcache.operator.gc.state.GcStateStore;
+import dev.buildcache.operator.gc.state.InMemoryGcStateStore;
 import dev.buildcache.operator.profile.ProfileGcExecutor;
 import dev.buildcache.operator.profile.RegistryClients;
 import java.net.URI;
@@ -33,15 +35,25 @@ public final class OperatorRuntime implements AutoCloseable {
    * for the regional default.
    */
   public record Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads, int gcThreads,
-      URI ecrEndpoint) {
+      URI ecrEndpoint, GcStateStore gcState) {
     public static final int DEFAULT_GC_THREADS = 2;
+
+    /** With the GC's memory in this process ({@link InMemoryGcStateStore}). */
+    public Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads, int gcThreads, URI ecrEndpoint) {
+      this(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, null);
+    }
 
     public static Settings defaults() {
       return new Settings(Set.of(), null, 10, DEFAULT_GC_THREADS, null);
     }
 
     public Settings withEcrEndpoint(URI endpoint) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, endpoint);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, endpoint, gcState);
+    }
+
+    /** The GC's memory of each repository; the demo hands in one that already remembers its history. */
+    public Settings withGcState(GcStateStore store) {
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, store);
     }
   }
 
@@ -92,7 +104,8 @@ public final class OperatorRuntime implements AutoCloseable {
           }
         });
     ProfileMetrics profileMetrics = new ProfileMetrics(meters);
-    gc = new ProfileGcExecutor(new RegistryClients(client, settings.ecrEndpoint()), events, profileMetrics, clock,
+    GcStateStore gcState = settings.gcState() != null ? settings.gcState() : new InMemoryGcStateStore();
+    gc = new ProfileGcExecutor(new RegistryClients(client, settings.ecrEndpoint()), gcState, events, profileMetrics, clock,
         settings.gcThreads(), GC_QUEUE);
     operator.register(new CacheProfileReconciler(gc, events, profileMetrics, clock), o -> {
       if (!settings.namespaces().isEmpty()) {

@@ -36,8 +36,12 @@ public final class Quantities {
     if (multiplier == null) {
       throw new IllegalArgumentException("'" + text + "' is not a size; use a value like 512Mi, 200Gi or 10GB");
     }
-    return new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(multiplier))
-        .setScale(0, java.math.RoundingMode.CEILING).longValueExact();
+    try {
+      return new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(multiplier))
+          .setScale(0, java.math.RoundingMode.CEILING).longValueExact();
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("'" + text + "' is too large; sizes go up to 8Ei (" + Long.MAX_VALUE + " bytes)");
+    }
   }
 
   /** Human rendering with binary units, for reports: {@code 1.5 GiB}. */

@@ -1,6 +1,6 @@
 package dev.buildcache.operator.bench;
 
-import dev.buildcache.operator.gc.Blob;
+import dev.buildcache.operator.registry.Blob;
 import dev.buildcache.operator.gc.GcPlan;
 import dev.buildcache.operator.gc.GcPlanner;
 import dev.buildcache.operator.gc.GcReport;
@@ -10,7 +10,9 @@ import dev.buildcache.operator.gc.RetentionPolicy;
 import dev.buildcache.operator.registry.ApiCalls;
 import dev.buildcache.operator.registry.RepositoryReference;
 import dev.buildcache.operator.registry.ecr.EcrRegistryClient;
+import dev.buildcache.operator.gc.state.InMemoryGcStateStore;
 import dev.buildcache.operator.testing.EcrProtocolServer;
+import dev.buildcache.operator.testing.MutableClock;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -21,25 +23,28 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sts.StsClient;
 
 /**
  * GC benchmarks. {@code plan IMAGES LAYERS SHARED RUNS}: median planning time and peak heap over generated
  * repositories ({@code SHARED} = fraction of layer references that point into a shared pool of base layers).
- * {@code ecr-calls IMAGES}: API calls of a full run through the real SDK against the local ECR-protocol server,
- * against the minimum. Run through {@code bench/gc.sh}.
+ * {@code ecr-calls IMAGES NEW}: API calls of the first run and of the next day's run, with NEW images pushed in
+ * between, through the real SDK against the local ECR-protocol server. Run through {@code bench/gc.sh}.
  */
 public final class GcBench {
   static final Instant NOW = Instant.parse("2026-11-28T00:00:00Z");
+  static final String CACHE_CONFIG = "application/vnd.buildkit.cacheconfig.v0";
 
   public static void main(String[] args) throws Exception {
     switch (args[0]) {
       case "plan" -> plan(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Double.parseDouble(args[3]), Integer.parseInt(args[4]));
-      case "ecr-calls" -> ecrCalls(Integer.parseInt(args[1]));
+      case "ecr-calls" -> ecrCalls(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
       default -> throw new IllegalArgumentException("plan | ecr-calls");
     }
   }
@@ -124,37 +129,62 @@ public final class GcBench {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
-  static void ecrCalls(int images) throws Exception {
+  /**
+   * API calls of a daily run after the first: the first run reads every manifest once; the next day's run lists
+   * everything again but reads only the manifests pushed since ({@code newPerDay}), re-reads and deletes the
+   * candidates. Runs through the real SDK against the ECR-protocol server, with the GC's role not excluded.
+   */
+  static void ecrCalls(int images, int newPerDay) throws Exception {
+    EcrProtocolServer.useTestCredentials();
     try (EcrProtocolServer ecr = new EcrProtocolServer()) {
-      String config = "application/vnd.buildkit.cacheconfig.v0";
+      MutableClock clock = new MutableClock(NOW);
+      ecr.clock(clock);
       int expired = 0;
       for (int i = 0; i < images; i++) {
         boolean old = i % 4 == 0;
         expired += old ? 1 : 0;
-        String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\""
-            + config + "\",\"digest\":\"sha256:c" + i + "\",\"size\":100},\"layers\":[{\"digest\":\"sha256:base\",\"size\":1000},"
-            + "{\"digest\":\"sha256:l" + i + "\",\"size\":500}]}";
-        ecr.put(manifest, "application/vnd.oci.image.manifest.v1+json", config,
-            Instant.now().minus(Duration.ofDays(old ? 40 : 5)), null, "cache-b" + i);
+        ecr.put(cacheManifest("b" + i), "application/vnd.oci.image.manifest.v1+json", CACHE_CONFIG,
+            NOW.minus(Duration.ofDays(old ? 40 : 5)), null, "cache-b" + i);
       }
       ApiCalls calls = new ApiCalls();
       RepositoryReference ref = RepositoryReference.parse("123456789012.dkr.ecr.us-east-1.amazonaws.com/app-cache");
+      StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(EcrProtocolServer.GC_ACCESS_KEY, "secret"));
+      StsClient sts = StsClient.builder().region(Region.US_EAST_1).endpointOverride(ecr.endpoint()).credentialsProvider(credentials)
+          .httpClientBuilder(ApacheHttpClient.builder()).build();
+      InMemoryGcStateStore state = new InMemoryGcStateStore();
       try (EcrRegistryClient client = new EcrRegistryClient(EcrRegistryClient.builder(calls)
           .httpClientBuilder(ApacheHttpClient.builder()).region(Region.US_EAST_1).endpointOverride(ecr.endpoint())
-          .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "secret"))).build(), ref, calls)) {
+          .credentialsProvider(credentials).build(), sts, ref, "us-east-1", calls)) {
+        GcRunner runner = new GcRunner(clock, line -> {}, state);
         long start = System.nanoTime();
-        GcReport report = new GcRunner(Clock.systemUTC(), line -> {}).run(client, ref.toString(), policy(null), false);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        int n = images;
-        int d = report.deleted().size();
-        int minimum = ceil(n, 1000) + ceil(n, 100) + ceil(d, 100);
-        int minimumWithReverify = minimum + ceil(d, 100);
-        int measured = report.apiCalls().values().stream().mapToInt(Integer::intValue).sum();
-        System.out.printf(Locale.ROOT, "ecr-calls %d images, %d expired deleted (expected %d): calls %s = %d; minimum "
-                + "ceil(N/1000)+ceil(N/100)+ceil(D/100) = %d, plus ceil(D/100) re-verification = %d; ratio %.3f; %.1f s%n",
-            n, d, expired, report.apiCalls(), measured, minimum, minimumWithReverify, measured / (double) minimumWithReverify, seconds);
+        GcReport first = runner.run(client, ref.toString(), policy(null), false);
+        double firstSeconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Integer> afterFirst = client.apiCalls();
+        clock.advance(Duration.ofDays(1));
+        for (int i = 0; i < newPerDay; i++) {
+          ecr.put(cacheManifest("new" + i), "application/vnd.oci.image.manifest.v1+json", CACHE_CONFIG,
+              clock.instant().minus(Duration.ofHours(12)), null, "cache-new" + i);
+        }
+        start = System.nanoTime();
+        GcReport second = runner.run(client, ref.toString(), policy(null), false);
+        double secondSeconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Integer> daily = new java.util.TreeMap<>();
+        client.apiCalls().forEach((op, n) -> daily.put(op, n - afterFirst.getOrDefault(op, 0)));
+        int n = images - first.deleted().size() + newPerDay;
+        System.out.printf(Locale.ROOT, "ecr-calls first run: %d images, %d expired deleted (expected %d), %d manifests read, calls %s, %.1f s%n",
+            images, first.deleted().size(), expired, first.manifestsRead(), afterFirst, firstSeconds);
+        System.out.printf(Locale.ROOT, "ecr-calls next day: %d images (%d new), %d manifests read, %d deleted, calls %s = %d "
+                + "(list ceil(N/1000) = %d, reads ceil(new/100) = %d, exclusion check 2); %.1f s; pullTimes %s%n",
+            n, newPerDay, second.manifestsRead(), second.deleted().size(), daily, daily.values().stream().mapToInt(Integer::intValue).sum(),
+            ceil(n, 1000), ceil(newPerDay, 100), secondSeconds, second.pullTimes());
       }
     }
+  }
+
+  static String cacheManifest(String name) {
+    return "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\""
+        + CACHE_CONFIG + "\",\"digest\":\"sha256:c" + name + "\",\"size\":100},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+zstd\","
+        + "\"digest\":\"sha256:base\",\"size\":1000},{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+zstd\",\"digest\":\"sha256:l" + name + "\",\"size\":500}]}";
   }
 
   static int ceil(int a, int b) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.builder.desired.StatefulSetFactory;
 import dev.buildcache.operator.gc.GcRunner;
+import dev.buildcache.operator.gc.state.InMemoryGcStateStore;
 import dev.buildcache.operator.gc.RetentionPolicy;
 import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.registry.RepositoryReference;
@@ -110,10 +111,11 @@ class DeployManifestsIT {
     JsonNode sa = Kustomize.find(Kustomize.render("eks"), "ServiceAccount", "buildcache-operator");
     assertThat(sa.path("metadata").path("annotations").path("eks.amazonaws.com/role-arn").asText()).startsWith("arn:aws:iam::");
 
-    // A full GC against the ECR protocol server: list, fetch manifests, re-verify and delete.
+    // A full GC against the ECR protocol server, which evaluates every call against this very policy: the
+    // exclusion check, list, fetch manifests, re-verify and delete.
     Set<String> called = new TreeSet<>();
     EcrProtocolServer.useTestCredentials();
-    try (EcrProtocolServer ecr = new EcrProtocolServer()) {
+    try (EcrProtocolServer ecr = new EcrProtocolServer().serveSts()) {
       String config = "application/vnd.buildkit.cacheconfig.v0";
       String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\""
           + config + "\",\"digest\":\"sha256:c\",\"size\":2},\"layers\":[]}";
@@ -121,9 +123,14 @@ class DeployManifestsIT {
       try (EcrRegistryClient client = EcrRegistryClient.create(RepositoryReference.parse(TestProfiles.ECR_REPOSITORY), null, ecr.endpoint())) {
         RetentionPolicy policy = RetentionPolicy.parse(new RetentionPolicy.Raw(List.of("cache-*"), List.of(), "7d", null, 0, "1h", "1d"),
             RetentionPolicy.FieldNames.CLI);
-        assertThat(new GcRunner(java.time.Clock.systemUTC(), line -> {}).run(client, TestProfiles.ECR_REPOSITORY, policy, false).deleted()).hasSize(1);
-        client.apiCalls().keySet().forEach(op -> called.add("ecr:" + op));
+        var report = new GcRunner(java.time.Clock.systemUTC(), line -> {}, new InMemoryGcStateStore()).run(client, TestProfiles.ECR_REPOSITORY, policy, false);
+        assertThat(report.deleted()).hasSize(1);
+        assertThat(report.pullTimes()).as(report.pullTimesReason()).isEqualTo("refreshed-by-gc");
+        // sts:GetCallerIdentity needs no permission ("No permissions are required to perform this operation", STS API reference)
+        client.apiCalls().keySet().stream().filter(op -> !op.equals("GetCallerIdentity")).forEach(op -> called.add("ecr:" + op));
       }
+    } finally {
+      EcrProtocolServer.clearSdkEndpoints();
     }
     JsonNode policy = new ObjectMapper().readTree(Files.readString(Kustomize.DEPLOY.resolve("eks/iam-policy.json")));
     Set<String> granted = new TreeSet<>();

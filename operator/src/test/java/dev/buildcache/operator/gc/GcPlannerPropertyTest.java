@@ -1,5 +1,6 @@
 package dev.buildcache.operator.gc;
 
+import dev.buildcache.operator.registry.Blob;
 import static dev.buildcache.operator.gc.TestImages.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
 

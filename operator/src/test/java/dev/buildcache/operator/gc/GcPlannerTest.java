@@ -177,7 +177,7 @@ class GcPlannerTest {
     assertThatThrownBy(() -> policy(p -> p.maxAge = "two weeks")).hasMessageContaining("--max-age: 'two weeks' is not a duration");
     assertThatThrownBy(() -> policy(p -> p.maxSize = "lots")).hasMessageContaining("--max-size: 'lots' is not a size");
     assertThatThrownBy(() -> policy(p -> p.tagPatterns = List.of())).hasMessageContaining("--tag-pattern: at least one pattern");
-    assertThatThrownBy(() -> policy(p -> p.tagPatterns = List.of("*"))).hasMessageContaining("--tag-pattern: '*' would treat every tag as cache");
+    assertThatThrownBy(() -> policy(p -> p.tagPatterns = List.of("*"))).hasMessageContaining("--tag-pattern: '*' has no literal character, so it would treat every tag as cache");
     assertThatThrownBy(() -> policy(p -> p.keepLatest = -1)).hasMessageContaining("--keep-latest: must be 0 or more");
     assertThatThrownBy(() -> policy(p -> { p.maxAge = "30m"; p.minAge = "1h"; })).hasMessageContaining("--max-age: must not be shorter than --min-age");
   }

@@ -1,5 +1,6 @@
 package dev.buildcache.operator.gc;
 
+import dev.buildcache.operator.registry.Blob;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

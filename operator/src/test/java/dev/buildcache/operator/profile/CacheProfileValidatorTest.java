@@ -33,8 +33,10 @@ class CacheProfileValidatorTest {
   static Stream<Arguments> invalid() {
     return Stream.of(
         Arguments.of((Consumer<CacheProfileSpec>) s -> s.setRepository("Not A Ref"), "spec.repository: 'Not A Ref' is not a repository"),
-        Arguments.of((Consumer<CacheProfileSpec>) s -> s.setRepository("ghcr.io/org/app"), "spec.registry.type: is ecr but ghcr.io is not an ECR host"),
-        Arguments.of((Consumer<CacheProfileSpec>) s -> s.getRegistry().setType(null), "spec.registry.type: is not a registry type"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> {
+          s.setRepository("ghcr.io/org/app");
+          s.getRegistry().setType(CacheProfileSpec.RegistryType.ECR);
+        }, "spec.registry.type: is ecr but ghcr.io is not an ECR host"),
         Arguments.of((Consumer<CacheProfileSpec>) s -> s.getRegistry().setCredentialsSecret("x"), "spec.registry.credentialsSecret: is for OCI registries"),
         Arguments.of((Consumer<CacheProfileSpec>) s -> s.setBuilderRef(null), "spec.builderRef.name: is required"),
         Arguments.of((Consumer<CacheProfileSpec>) s -> s.getCache().setCompression(null), "spec.cache.compression: is not a compression BuildKit knows (ztsd is a common typo)"),
@@ -42,7 +44,8 @@ class CacheProfileValidatorTest {
         Arguments.of((Consumer<CacheProfileSpec>) s -> s.getCache().setTagTemplate("buildcache-{branch}"), "spec.retention.tagPatterns: do not match the cache tags this profile writes (buildcache-feature-x); add a pattern such as buildcache-*"),
         Arguments.of((Consumer<CacheProfileSpec>) s -> s.getRetention().setMaxAge("a fortnight"), "spec.retention.maxAge: 'a fortnight' is not a duration"),
         Arguments.of((Consumer<CacheProfileSpec>) s -> s.getRetention().setMaxTotalSize("big"), "spec.retention.maxTotalSize: 'big' is not a size"),
-        Arguments.of((Consumer<CacheProfileSpec>) s -> s.getRetention().setTagPatterns(List.of("*")), "spec.retention.tagPatterns: '*' would treat every tag as cache"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.getRetention().setTagPatterns(List.of("*")), "spec.retention.tagPatterns: '*' has no literal character, so it would treat every tag as cache"),
+        Arguments.of((Consumer<CacheProfileSpec>) s -> s.getRetention().setTagPatterns(List.of("cache-*", "?*")), "spec.retention.tagPatterns: '?*' has no literal character"),
         Arguments.of((Consumer<CacheProfileSpec>) s -> s.setSchedule("every night"), "spec.schedule: 'every night' is not a five-field cron schedule"),
         Arguments.of((Consumer<CacheProfileSpec>) s -> s.setSchedule("0 25 * * *"), "spec.schedule: hour 25 is outside 0-23"),
         Arguments.of((Consumer<CacheProfileSpec>) s -> s.setSchedule("0 0 30 2 *"), "spec.schedule: '0 0 30 2 *' never fires"));
@@ -67,7 +70,36 @@ class CacheProfileValidatorTest {
           cache: {compression: ztsd}
         """, CacheProfile.class);
     assertThat(CacheProfileValidator.validate(profile.getSpec())).extracting(dev.buildcache.operator.validation.FieldError::field)
-        .contains("spec.cache.compression", "spec.registry.type");
+        .contains("spec.cache.compression");
+    // The API server's enum refuses 'gcr'; past a bypassed CRD it reads as unset, and unset follows the host.
+    assertThat(ProfileRegistry.type(profile.getSpec())).isEqualTo(CacheProfileSpec.RegistryType.ECR);
+  }
+
+  @Test
+  void anUnsetRegistryTypeFollowsTheHostSoAnOciHostIsNotTakenForEcr() {
+    assertThat(errors(s -> {
+      s.setRepository("registry.example.com:5000/web/cache");
+      s.getRegistry().setType(null);
+      s.getRegistry().setRegion(null);
+    })).isEmpty();
+    CacheProfileSpec oci = TestProfiles.profile("web", s -> {
+      s.setRepository("registry.example.com:5000/web/cache");
+      s.getRegistry().setType(null);
+    }).getSpec();
+    assertThat(ProfileRegistry.type(oci)).isEqualTo(CacheProfileSpec.RegistryType.OCI);
+    assertThat(ProfileRegistry.type(TestProfiles.profile("app", s -> s.getRegistry().setType(null)).getSpec()))
+        .isEqualTo(CacheProfileSpec.RegistryType.ECR);
+  }
+
+  @Test
+  void theValidConditionSaysWhatMaxAgeMeansForTheRegistry() {
+    assertThat(CacheProfileValidator.maxAgeMeaning(TestProfiles.profile("app", s -> s.getRetention().setMaxAge("336h")).getSpec()))
+        .contains("last push or recorded pull (ECR)");
+    assertThat(CacheProfileValidator.maxAgeMeaning(TestProfiles.profile("web", s -> {
+      s.setRepository("registry.example.com/web/cache");
+      s.getRetention().setMaxAge("336h");
+    }).getSpec())).contains("first saw each tag at its digest");
+    assertThat(CacheProfileValidator.maxAgeMeaning(TestProfiles.profile("app", s -> {}).getSpec())).isNull();
   }
 
   @Test

@@ -46,7 +46,7 @@ class ProfileEcrGcIT {
 
   @BeforeEach
   void start() throws Exception {
-    ecr = new EcrProtocolServer();
+    ecr = new EcrProtocolServer().serveSts();
     cluster = new KubernetesTestCluster();
     client = cluster.client();
     operator = new OperatorHarness(cluster, OperatorRuntime.Settings.defaults().withEcrEndpoint(ecr.endpoint()));
@@ -57,6 +57,7 @@ class ProfileEcrGcIT {
     operator.close();
     cluster.close();
     ecr.close();
+    EcrProtocolServer.clearSdkEndpoints();
   }
 
   static String manifest(String config, String name) {
@@ -90,5 +91,40 @@ class ProfileEcrGcIT {
     assertThat(ecr.tagsByDigest()).containsOnlyKeys(fresh, main, release).doesNotContainKey(expired);
     assertThat(Conditions.isTrue(status.getConditions(), ConditionType.GC_SUCCEEDED)).isTrue();
     assertThat(operator.meters().counter("buildcache_gc_runs_total", "registry_type", "ecr", "result", "succeeded").count()).isEqualTo(1);
+
+    // The operator's role is not a pull-time update exclusion: status, a condition, a Warning Event and a metric say so.
+    assertThat(status.getLastGc().getPullTimes()).isEqualTo("refreshed-by-gc");
+    assertThat(Conditions.find(status.getConditions(), ConditionType.PULL_TIME_UPDATE_EXCLUDED)).hasValueSatisfying(c -> {
+      assertThat(c.getStatus()).isEqualTo("False");
+      assertThat(c.getReason()).isEqualTo("RefreshedByGc");
+      assertThat(c.getMessage()).contains("register it once: aws ecr register-pull-time-update-exclusion --region us-east-1");
+    });
+    assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
+      assertThat(e.getReason()).isEqualTo("RefreshedByGc");
+      assertThat(e.getType()).isEqualTo("Warning");
+    });
+    assertThat(operator.meters().get("buildcache_gc_pull_time_exclusion")
+        .tags("namespace", NS, "profile", "app", "state", "refreshed-by-gc").gauge().value()).isEqualTo(1);
+    assertThat(Conditions.find(status.getConditions(), ConditionType.VALID)).hasValueSatisfying(c ->
+        assertThat(c.getMessage()).contains("maxAge counts from the last push or recorded pull (ECR)"));
+  }
+
+  @Test
+  void anExcludedRoleIsATrueCondition() {
+    ecr.exclude(EcrProtocolServer.GC_ROLE_ARN);
+    ecr.put(manifest(CACHE_CONFIG, "old"), OCI_MANIFEST, CACHE_CONFIG, NOW.minus(Duration.ofDays(40)), null, "cache-feature-old");
+    CacheProfile profile = TestProfiles.profile("app", s -> s.getRetention().setMaxAge("14d"));
+    profile.getMetadata().setAnnotations(new HashMap<>(java.util.Map.of(GcSchedulePlanner.GC_NOW_ANNOTATION, "first")));
+    client.resource(profile).create();
+    CacheProfileStatus status = await().atMost(Duration.ofSeconds(60)).until(
+        () -> client.resources(CacheProfile.class).inNamespace(NS).withName("app").get().getStatus(),
+        s -> s != null && s.getLastGc() != null);
+    assertThat(status.getLastGc().getDeletedImages()).isEqualTo(1);
+    assertThat(Conditions.find(status.getConditions(), ConditionType.PULL_TIME_UPDATE_EXCLUDED)).hasValueSatisfying(c -> {
+      assertThat(c.getStatus()).isEqualTo("True");
+      assertThat(c.getReason()).isEqualTo("Excluded");
+    });
+    assertThat(operator.meters().get("buildcache_gc_pull_time_exclusion")
+        .tags("namespace", NS, "profile", "app", "state", "excluded").gauge().value()).isEqualTo(1);
   }
 }

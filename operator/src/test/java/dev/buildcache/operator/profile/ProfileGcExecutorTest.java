@@ -6,9 +6,12 @@ import static org.awaitility.Awaitility.await;
 import dev.buildcache.operator.api.status.Reason;
 import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.events.EventPublisher;
-import dev.buildcache.operator.gc.RepositoryImage;
+import dev.buildcache.operator.gc.state.GcStateStore;
+import dev.buildcache.operator.gc.state.InMemoryGcStateStore;
 import dev.buildcache.operator.metrics.ProfileMetrics;
+import dev.buildcache.operator.registry.PullTimes;
 import dev.buildcache.operator.registry.RegistryClient;
+import dev.buildcache.operator.registry.RepositoryReference;
 import dev.buildcache.operator.registry.RegistryException;
 import dev.buildcache.operator.testing.MutableClock;
 import dev.buildcache.operator.testing.TestProfiles;
@@ -20,7 +23,6 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,7 +51,8 @@ class ProfileGcExecutorTest {
   };
   final EventPublisher publisher = (HasMetadata regarding, EventPublisher.Type type, Reason reason, String message) ->
       events.add(type + " " + reason.value() + " " + message);
-  final ProfileGcExecutor executor = new ProfileGcExecutor(clients, publisher, new ProfileMetrics(meters), clock, 2, 10);
+  final InMemoryGcStateStore state = new InMemoryGcStateStore();
+  final ProfileGcExecutor executor = new ProfileGcExecutor(clients, state, publisher, new ProfileMetrics(meters), clock, 2, 10);
   final CacheProfile profile = TestProfiles.profile("app", s -> s.getRetention().setMaxTotalSize("10Gi"));
   final ResourceID id = ResourceID.fromResource(profile);
 
@@ -123,19 +126,56 @@ class ProfileGcExecutorTest {
     assertThat(release.getCount()).isEqualTo(1);
   }
 
+  @Test
+  void aRepositoryAnotherRunHoldsFailsThisRunWithAMessageAndLeavesTheRegistryAlone() {
+    release.countDown();
+    try (GcStateStore.Session held = state.open(RepositoryReference.parse(profile.getSpec().getRepository()).toString())) {
+      executor.submit(profile, CacheProfileValidator.policy(profile.getSpec()), GcSchedulePlanner.Trigger.SCHEDULE, null);
+      await().atMost(Duration.ofSeconds(10)).until(() -> executor.lastRun(id).isPresent());
+    }
+    ProfileGcExecutor.Run run = executor.lastRun(id).orElseThrow();
+    assertThat(run.result()).isEqualTo(ProfileGcExecutor.Result.FAILED);
+    assertThat(run.message()).contains("another GC run is working on " + TestProfiles.ECR_REPOSITORY);
+    assertThat(listed.get()).as("the registry was not listed").isZero();
+  }
+
+  @Test
+  void thePullTimeFindingIsASummaryFieldAndAStateSetMetric() {
+    release.countDown();
+    pullTimes = new PullTimes(PullTimes.State.REFRESHED_BY_GC, "arn:aws:sts::123456789012:assumed-role/gc/s",
+        "the GC's role gc is not a pull-time update exclusion", "aws ecr register-pull-time-update-exclusion ...");
+    executor.submit(profile, CacheProfileValidator.policy(profile.getSpec()), GcSchedulePlanner.Trigger.SCHEDULE, null);
+    await().atMost(Duration.ofSeconds(10)).until(() -> executor.lastRun(id).isPresent());
+    ProfileGcExecutor.Summary summary = executor.lastRun(id).orElseThrow().summary();
+    assertThat(summary.pullTimes()).isEqualTo("refreshed-by-gc");
+    assertThat(summary.pullTimesMessage()).contains("not a pull-time update exclusion").contains("register it once: aws ecr");
+    assertThat(meters.get("buildcache_gc_pull_time_exclusion").tags("namespace", "buildkite", "profile", "app", "state", "refreshed-by-gc")
+        .gauge().value()).isEqualTo(1);
+    assertThat(meters.get("buildcache_gc_pull_time_exclusion").tags("namespace", "buildkite", "profile", "app", "state", "excluded")
+        .gauge().value()).isZero();
+  }
+
+  final AtomicInteger listed = new AtomicInteger();
+  volatile PullTimes pullTimes = PullTimes.unknown(null, "not checked in this test");
+
   final class BlockingClient implements RegistryClient {
     @Override public String registryType() { return "ecr"; }
-    @Override public List<RepositoryImage> scan() {
+    @Override public Listing list() {
+      listed.incrementAndGet();
       try {
         release.await();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      return List.of();
+      return new Listing(List.of(), List.of());
     }
     @Override public boolean listsUntagged() { return true; }
-    @Override public Map<String, Optional<ImageState>> reread(Collection<RepositoryImage> images) { return Map.of(); }
+    @Override public boolean readsArePulls() { return true; }
+    @Override public boolean refusesDeletingReferencedManifests() { return true; }
+    @Override public List<ManifestRead> read(List<String> digests) { return List.of(); }
+    @Override public Listing reread(Collection<String> digests) { return new Listing(List.of(), List.of()); }
     @Override public List<DeleteOutcome> delete(List<String> digests) { return List.of(); }
+    @Override public PullTimes pullTimes() { return pullTimes; }
     @Override public Map<String, Integer> apiCalls() { return Map.of(); }
     @Override public void close() {}
   }

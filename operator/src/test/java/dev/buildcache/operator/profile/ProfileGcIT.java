@@ -8,7 +8,11 @@ import dev.buildcache.operator.api.status.Conditions;
 import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
 import dev.buildcache.operator.api.v1alpha1.CacheProfileStatus;
+import dev.buildcache.operator.gc.state.GcStateStore;
+import dev.buildcache.operator.gc.state.InMemoryGcStateStore;
+import dev.buildcache.operator.gc.state.RepositoryState;
 import dev.buildcache.operator.registry.RepositoryReference;
+import dev.buildcache.operator.runtime.OperatorRuntime;
 import dev.buildcache.operator.registry.oci.DockerCredentials;
 import dev.buildcache.operator.registry.oci.OciRegistryClient;
 import dev.buildcache.operator.testing.KubernetesTestCluster;
@@ -24,7 +28,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,6 +47,7 @@ class ProfileGcIT {
   KubernetesClient client;
   OperatorHarness operator;
   String releaseDigest;
+  final InMemoryGcStateStore memory = new InMemoryGcStateStore();
 
   @BeforeEach
   void start() throws Exception {
@@ -49,18 +56,29 @@ class ProfileGcIT {
     OciPusher pusher = new OciPusher(registry.url(), REPO);
     Instant now = Instant.now();
     Layer base = Layer.of("base", 4096);
-    pusher.pushCache("cache-main", now.minus(Duration.ofDays(30)), List.of(base, Layer.of("main", 2000)));
-    pusher.pushCache("cache-feature-a", now.minus(Duration.ofDays(20)), List.of(base, Layer.of("a", 1500)));
-    pusher.pushCache("cache-feature-c", now.minus(Duration.ofDays(40)), List.of(base, Layer.of("c", 1700)));
-    pusher.pushCache("cache-feature-b", now.minus(Duration.ofDays(3)), List.of(base, Layer.of("b", 1300)));
+    // An OCI registry records no times: the operator ages a cache by when it first saw the tag at its digest. Its
+    // memory is seeded as if it had watched these pushes; OciGcIT covers how a run records them.
+    Map<String, RepositoryState.Sighting> seen = new HashMap<>();
+    seen.put("cache-main", sighting(pusher.pushCache("cache-main", now, List.of(base, Layer.of("main", 2000))), now, 30));
+    seen.put("cache-feature-a", sighting(pusher.pushCache("cache-feature-a", now, List.of(base, Layer.of("a", 1500))), now, 20));
+    seen.put("cache-feature-c", sighting(pusher.pushCache("cache-feature-c", now, List.of(base, Layer.of("c", 1700))), now, 40));
+    seen.put("cache-feature-b", sighting(pusher.pushCache("cache-feature-b", now, List.of(base, Layer.of("b", 1300))), now, 3));
     // a release image under a tag the cache pattern matches, old, and sharing the cache's base layer
     releaseDigest = pusher.pushImage("cache-v1", List.of(base, Layer.of("app", 2500)));
+    seen.put("cache-v1", sighting(releaseDigest, now, 300));
+    try (GcStateStore.Session session = memory.open(registry.host() + "/" + REPO)) {
+      session.state().replaceSightings(seen);
+    }
 
     cluster = new KubernetesTestCluster();
     client = cluster.client();
-    operator = new OperatorHarness(cluster);
+    operator = new OperatorHarness(cluster, OperatorRuntime.Settings.defaults().withGcState(memory));
     client.resource(TestBuilders.builder("shared", s -> s.setReplicas(1))).create();
     TestPods.createReady(client, "shared", 1);
+  }
+
+  static RepositoryState.Sighting sighting(String digest, Instant now, int daysAgo) {
+    return new RepositoryState.Sighting(digest, now.minus(Duration.ofDays(daysAgo)));
   }
 
   @AfterEach
@@ -134,6 +152,22 @@ class ProfileGcIT {
   }
 
   @Test
+  void anOperatorWithNoMemoryOfTheRepositoryDeletesNothingByAge() {
+    operator.close();
+    operator = new OperatorHarness(cluster, OperatorRuntime.Settings.defaults().withGcState(new InMemoryGcStateStore()));
+    client.resource(profile(s -> {})).create();
+    annotate("after-restart");
+    CacheProfileStatus status = await().atMost(WAIT).until(() -> get().getStatus(), s -> s != null && s.getLastGc() != null);
+    assertThat(status.getLastGc().getResult()).isEqualTo("Succeeded");
+    assertThat(status.getLastGc().getDeletedImages()).as("every tag is seen for the first time").isZero();
+    assertThat(status.getLastGc().getPullTimes()).as("OCI records no pull times").isNull();
+    assertThat(Conditions.find(status.getConditions(), ConditionType.PULL_TIME_UPDATE_EXCLUDED)).isEmpty();
+    assertThat(Conditions.find(status.getConditions(), ConditionType.VALID)).hasValueSatisfying(c ->
+        assertThat(c.getMessage()).contains("maxAge counts from when the GC first saw each tag at its digest"));
+    assertThat(tags()).hasSize(5);
+  }
+
+  @Test
   void missingCredentialsSecretFailsTheRunWithoutTouchingTheRegistry() {
     client.resource(profile(s -> s.getRegistry().setCredentialsSecret("registry-creds"))).create();
     annotate("1");
@@ -184,13 +218,13 @@ class ProfileGcIT {
 
   private List<String> tags() {
     try (OciRegistryClient c = new OciRegistryClient(RepositoryReference.parse(registry.host() + "/" + REPO), true, DockerCredentials.none())) {
-      return c.scan().stream().flatMap(i -> i.tags().stream()).sorted().toList();
+      return c.list().images().stream().flatMap(i -> i.tags().stream()).sorted().toList();
     }
   }
 
   private String digestOf(String tag) {
     try (OciRegistryClient c = new OciRegistryClient(RepositoryReference.parse(registry.host() + "/" + REPO), true, DockerCredentials.none())) {
-      return c.scan().stream().filter(i -> i.tags().contains(tag)).findFirst().orElseThrow().digest();
+      return c.list().images().stream().filter(i -> i.tags().contains(tag)).findFirst().orElseThrow().digest();
     }
   }
 }

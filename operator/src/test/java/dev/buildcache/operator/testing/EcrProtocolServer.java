@@ -288,6 +288,13 @@ public final class EcrProtocolServer implements AutoCloseable {
       accessKey = credential.group(1);
       region = credential.group(2);
     }
+    if (!latency.isZero()) {
+      try {
+        Thread.sleep(latency.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (contentType.startsWith("application/x-www-form-urlencoded")) {
       sts(exchange, new String(body, StandardCharsets.UTF_8), accessKey);
       return;
@@ -297,9 +304,6 @@ public final class EcrProtocolServer implements AutoCloseable {
     JsonNode request = JSON.readTree(body);
     calls.add(new Call(operation, request.path("imageIds").size(), request.has("maxResults") ? request.get("maxResults").asInt() : null, accessKey));
     try {
-      if (!latency.isZero()) {
-        Thread.sleep(latency.toMillis());
-      }
       if (take(throttle, operation)) {
         error(exchange, 400, "ThrottlingException", "Rate exceeded");
         return;
@@ -330,9 +334,6 @@ public final class EcrProtocolServer implements AutoCloseable {
       respond(exchange, 200, "application/x-amz-json-1.1", JSON.writeValueAsBytes(response));
     } catch (EcrError e) {
       error(exchange, e.status, e.type, e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      error(exchange, 500, "ServerException", "interrupted");
     }
   }
 

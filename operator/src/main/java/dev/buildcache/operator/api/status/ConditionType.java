@@ -9,7 +9,9 @@ public enum ConditionType {
   VALID("Valid"),
   BUILDER_ASSIGNED("BuilderAssigned"),
   GC_SUCCEEDED("GcSucceeded"),
-  LINT_CLEAN("LintClean");
+  LINT_CLEAN("LintClean"),
+  /** ECR: whether the GC's role is a pull-time update exclusion, so its manifest reads are not recorded as pulls. */
+  PULL_TIME_UPDATE_EXCLUDED("PullTimeUpdateExcluded");
 
   private final String type;
 

@@ -21,10 +21,10 @@ public final class Conditions {
 
   private Conditions() {}
 
-  /** A condition to set: status, reason and one short human line. */
-  public record Desired(ConditionType type, boolean status, Reason reason, String message) {
+  /** A condition to set: status (null: Unknown), reason and one short human line. */
+  public record Desired(ConditionType type, Boolean status, Reason reason, String message) {
     public String statusString() {
-      return status ? "True" : "False";
+      return status == null ? "Unknown" : status ? "True" : "False";
     }
   }
 

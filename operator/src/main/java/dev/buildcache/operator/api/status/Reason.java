@@ -27,7 +27,11 @@ public enum Reason {
   LINT_ERRORS("LintErrors"),
   GC_COMPLETED("GcCompleted"),
   GC_FAILED("GcFailed"),
-  GC_PARTIALLY_FAILED("GcPartiallyFailed");
+  GC_PARTIALLY_FAILED("GcPartiallyFailed"),
+  GC_BLOCKED("GcBlocked"),
+  EXCLUDED("Excluded"),
+  REFRESHED_BY_GC("RefreshedByGc"),
+  EXCLUSION_UNKNOWN("ExclusionUnknown");
 
   private final String value;
 

@@ -82,15 +82,14 @@ public class CacheProfileSpec {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class RegistrySpec {
-    @Default("ecr")
-    @JsonPropertyDescription("ecr: AWS ECR through the AWS API; oci: any registry through the OCI distribution API.")
-    // An unknown value (an old or bypassed CRD) reads as null, so the profile can be reported Valid=False
-    // instead of failing to deserialize.
+    @JsonPropertyDescription("ecr: AWS ECR through the AWS API; oci: any registry through the OCI distribution API. "
+        + "Unset: ecr for <account>.dkr.ecr.<region>.amazonaws.com repositories, oci for every other host.")
+    // An unknown value (an old or bypassed CRD; the API server's enum check refuses it otherwise) reads as null,
+    // like an unset type, instead of failing to deserialize.
     @JsonFormat(with = JsonFormat.Feature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
-    // Written even when null: JOSDK clones resources through JSON, and an omitted field would come back as the
-    // initializer's default, silently turning an unknown type into ECR.
+    // Written even when null: JOSDK clones resources through JSON, and an omitted field must come back unset.
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    private RegistryType type = RegistryType.ECR;
+    private RegistryType type;
     @Pattern("^[a-z]{2}(-[a-z]+)+-[0-9]+$")
     @JsonPropertyDescription("ECR only: the AWS region. Unset: taken from the repository host.")
     private String region;
@@ -172,7 +171,9 @@ public class CacheProfileSpec {
     @JsonPropertyDescription("Globs of cache tags that are never deleted.")
     private List<String> protectTags = new ArrayList<>();
     @Pattern(ApiGroup.DURATION_PATTERN)
-    @JsonPropertyDescription("Cache not pulled or pushed for this long is deleted.")
+    @JsonPropertyDescription("Cache unused for this long is deleted (a duration: ms, s, m, h, e.g. 336h). ECR: since the last "
+        + "push or recorded pull (the GC's own reads never count). OCI registries record neither: since the GC first saw "
+        + "the tag at its digest, i.e. not re-pushed for this long; a tag seen for the first time starts its clock.")
     private String maxAge;
     @Pattern(ApiGroup.QUANTITY_PATTERN)
     @JsonPropertyDescription("Budget of unique stored cache bytes; least recently used cache is evicted above it.")

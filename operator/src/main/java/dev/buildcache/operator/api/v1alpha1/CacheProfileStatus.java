@@ -50,7 +50,8 @@ public class CacheProfileStatus {
   public static class GcRunStatus {
     private String startTime;
     private String completionTime;
-    @JsonPropertyDescription("Succeeded, PartiallyFailed (some deletions failed) or Failed.")
+    @JsonPropertyDescription("Succeeded; PartiallyFailed (some deletions failed); Blocked (something in the repository could "
+        + "not be resolved, so nothing was deleted: see message); Failed (the run could not finish).")
     private String result;
     @JsonPropertyDescription("What started the run: Schedule or Request (the buildcache.dev/gc-now annotation).")
     private String trigger;
@@ -64,6 +65,15 @@ public class CacheProfileStatus {
     private Long bytesBefore;
     private Long bytesAfter;
     private Map<String, Integer> apiCalls;
+    @JsonPropertyDescription("Whether the remaining cache fits spec.retention.maxTotalSize; unset without a budget.")
+    private Boolean budgetMet;
+    @JsonPropertyDescription("Manifests read from the registry in this run; the others were remembered from earlier runs.")
+    private Integer manifestsRead;
+    @JsonPropertyDescription("ECR: excluded (the GC's role is a pull-time update exclusion), refreshed-by-gc (ECR records the "
+        + "GC's manifest reads as pulls) or unknown. Unset for registries that record no pull times.")
+    private String pullTimes;
+    @JsonPropertyDescription("Why pullTimes says what it says, and for refreshed-by-gc the command that registers the exclusion.")
+    private String pullTimesMessage;
 
     public String getStartTime() { return startTime; }
     public void setStartTime(String startTime) { this.startTime = startTime; }
@@ -91,6 +101,14 @@ public class CacheProfileStatus {
     public void setBytesAfter(Long bytesAfter) { this.bytesAfter = bytesAfter; }
     public Map<String, Integer> getApiCalls() { return apiCalls; }
     public void setApiCalls(Map<String, Integer> apiCalls) { this.apiCalls = apiCalls; }
+    public Boolean getBudgetMet() { return budgetMet; }
+    public void setBudgetMet(Boolean budgetMet) { this.budgetMet = budgetMet; }
+    public Integer getManifestsRead() { return manifestsRead; }
+    public void setManifestsRead(Integer manifestsRead) { this.manifestsRead = manifestsRead; }
+    public String getPullTimes() { return pullTimes; }
+    public void setPullTimes(String pullTimes) { this.pullTimes = pullTimes; }
+    public String getPullTimesMessage() { return pullTimesMessage; }
+    public void setPullTimesMessage(String pullTimesMessage) { this.pullTimesMessage = pullTimesMessage; }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -1,20 +1,22 @@
 package dev.buildcache.operator.registry.ecr;
 
-import dev.buildcache.operator.gc.RepositoryImage;
 import dev.buildcache.operator.registry.ApiCalls;
 import dev.buildcache.operator.registry.ManifestParser;
+import dev.buildcache.operator.registry.PullTimes;
 import dev.buildcache.operator.registry.RegistryClient;
 import dev.buildcache.operator.registry.RegistryException;
 import dev.buildcache.operator.registry.RepositoryReference;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
@@ -34,49 +36,73 @@ import software.amazon.awssdk.services.ecr.model.ImageFailure;
 import software.amazon.awssdk.services.ecr.model.ImageIdentifier;
 import software.amazon.awssdk.services.ecr.model.ImageNotFoundException;
 import software.amazon.awssdk.services.ecr.model.TagStatus;
+import software.amazon.awssdk.services.sts.StsClient;
 
 /**
  * AWS ECR through aws-sdk-java-v2 (synchronous, Apache HTTP client; credentials from the default chain, so IRSA
  * and EKS Pod Identity work). The fewest calls the API allows: {@code DescribeImages} in pages of 1000 (tagged and
  * untagged), {@code BatchGetImage} and {@code BatchDeleteImage} in batches of 100. Throttling and 5xx are retried
  * by the SDK's standard retry strategy; every attempt is counted.
+ *
+ * <p>A {@code BatchGetImage} is a pull: ECR moves the image's {@code lastRecordedPullTime} unless the caller is a
+ * pull-time update exclusion. {@link #pullTimes()} finds out which (STS {@code GetCallerIdentity}, ECR
+ * {@code ListPullTimeUpdateExclusions}); the GC reads each manifest once in its life either way. Endpoints follow
+ * the SDK's settings ({@code AWS_ENDPOINT_URL}, {@code AWS_ENDPOINT_URL_ECR}, {@code AWS_ENDPOINT_URL_STS}); an
+ * explicit ECR endpoint overrides them for ECR.
  */
 public final class EcrRegistryClient implements RegistryClient {
   public static final int DESCRIBE_PAGE = 1000;
   public static final int BATCH = 100;
 
   private final EcrClient ecr;
+  private final StsClient sts;
   private final RepositoryReference repository;
+  private final String region;
   private final ApiCalls calls;
 
-  public EcrRegistryClient(EcrClient ecr, RepositoryReference repository, ApiCalls calls) {
+  /** @param sts null: the pull-time exclusion is not checked ({@link PullTimes.State#UNKNOWN}) */
+  public EcrRegistryClient(EcrClient ecr, StsClient sts, RepositoryReference repository, String region, ApiCalls calls) {
     this.ecr = ecr;
+    this.sts = sts;
     this.repository = repository;
+    this.region = region;
     this.calls = calls;
   }
 
   /** A client for {@code repository} with the default credential chain. */
   public static EcrRegistryClient create(RepositoryReference repository, String region, URI endpoint) {
     ApiCalls calls = new ApiCalls();
-    EcrClientBuilder builder = builder(calls).httpClientBuilder(ApacheHttpClient.builder());
     String r = region != null ? region : repository.ecrRegion();
+    EcrClientBuilder builder = builder(calls).httpClientBuilder(ApacheHttpClient.builder());
+    software.amazon.awssdk.services.sts.StsClientBuilder stsBuilder = StsClient.builder()
+        .httpClientBuilder(ApacheHttpClient.builder())
+        .overrideConfiguration(o -> o.addExecutionInterceptor(counting(calls)).apiCallTimeout(Duration.ofSeconds(30)));
     if (r != null) {
       builder.region(Region.of(r));
+      stsBuilder.region(Region.of(r));
     }
     if (endpoint != null) {
       builder.endpointOverride(endpoint);
     }
-    return new EcrRegistryClient(builder.build(), repository, calls);
+    try {
+      return new EcrRegistryClient(builder.build(), stsBuilder.build(), repository, r, calls);
+    } catch (SdkException e) {
+      throw new RegistryException("ECR " + repository + ": " + AwsErrors.clientProblem(e), e);
+    }
   }
 
   /** A builder that counts every HTTP attempt per operation into {@code calls}. */
   public static EcrClientBuilder builder(ApiCalls calls) {
-    return EcrClient.builder().overrideConfiguration(o -> o.addExecutionInterceptor(new ExecutionInterceptor() {
+    return EcrClient.builder().overrideConfiguration(o -> o.addExecutionInterceptor(counting(calls)));
+  }
+
+  private static ExecutionInterceptor counting(ApiCalls calls) {
+    return new ExecutionInterceptor() {
       @Override
       public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
         calls.count(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
       }
-    }));
+    };
   }
 
   @Override
@@ -90,8 +116,26 @@ public final class EcrRegistryClient implements RegistryClient {
   }
 
   @Override
-  public List<RepositoryImage> scan() {
-    List<ImageDetail> details = new ArrayList<>();
+  public boolean readsArePulls() {
+    return true;
+  }
+
+  @Override
+  public boolean refusesDeletingReferencedManifests() {
+    return true;
+  }
+
+  @Override
+  public PullTimes pullTimes() {
+    if (sts == null) {
+      return PullTimes.unknown(null, "not checked: this client has no STS client");
+    }
+    return PullTimeExclusionCheck.check(sts, ecr, region == null ? "<region>" : region);
+  }
+
+  @Override
+  public Listing list() {
+    List<ListedImage> images = new ArrayList<>();
     try {
       for (DescribeImagesResponse page : ecr.describeImagesPaginator(DescribeImagesRequest.builder()
           .registryId(repository.ecrAccount())
@@ -99,58 +143,85 @@ public final class EcrRegistryClient implements RegistryClient {
           .maxResults(DESCRIBE_PAGE)
           .filter(f -> f.tagStatus(TagStatus.ANY))
           .build())) {
-        details.addAll(page.imageDetails());
+        page.imageDetails().forEach(d -> images.add(listed(d)));
       }
-      Map<String, Image> manifests = new LinkedHashMap<>();
-      for (int i = 0; i < details.size(); i += BATCH) {
-        List<ImageIdentifier> ids = details.subList(i, Math.min(details.size(), i + BATCH)).stream()
-            .map(d -> ImageIdentifier.builder().imageDigest(d.imageDigest()).build()).toList();
-        BatchGetImageResponse response = ecr.batchGetImage(b -> b.registryId(repository.ecrAccount())
-            .repositoryName(repository.name()).imageIds(ids).acceptedMediaTypes(ManifestParser.ACCEPTED));
-        response.images().forEach(image -> manifests.putIfAbsent(image.imageId().imageDigest(), image));
-      }
-      List<RepositoryImage> images = new ArrayList<>();
-      for (ImageDetail d : details) {
-        Image image = manifests.get(d.imageDigest());
-        if (image == null) {
-          continue; // deleted since it was listed
-        }
-        byte[] body = image.imageManifest().getBytes(StandardCharsets.UTF_8);
-        ManifestParser.ParsedManifest manifest = ManifestParser.parse(body, image.imageManifestMediaType());
-        images.add(new RepositoryImage(d.imageDigest(), d.imageTags(), manifest.cache(), d.imagePushedAt(),
-            lastUsed(d.imagePushedAt(), d.lastRecordedPullTime()), body.length, manifest.blobs(), manifest.children()));
-      }
-      return images;
     } catch (SdkException e) {
-      throw new RegistryException("ECR " + repository + ": " + e.getMessage(), e);
+      throw new RegistryException(AwsErrors.describe("DescribeImages", repository, e), e);
     }
+    return new Listing(images, List.of());
   }
 
   @Override
-  public Map<String, Optional<ImageState>> reread(Collection<RepositoryImage> images) {
-    Map<String, Optional<ImageState>> out = new LinkedHashMap<>();
-    List<String> digests = images.stream().map(RepositoryImage::digest).toList();
+  public List<ManifestRead> read(List<String> digests) {
+    List<ManifestRead> out = new ArrayList<>(digests.size());
     for (int i = 0; i < digests.size(); i += BATCH) {
-      describe(digests.subList(i, Math.min(digests.size(), i + BATCH)), out);
+      List<String> batch = digests.subList(i, Math.min(digests.size(), i + BATCH));
+      BatchGetImageResponse response;
+      try {
+        response = ecr.batchGetImage(b -> b.registryId(repository.ecrAccount()).repositoryName(repository.name())
+            .imageIds(batch.stream().map(d -> ImageIdentifier.builder().imageDigest(d).build()).toList())
+            .acceptedMediaTypes(ManifestParser.ACCEPTED));
+      } catch (SdkException e) {
+        throw new RegistryException(AwsErrors.describe("BatchGetImage", repository, e), e);
+      }
+      Map<String, ManifestRead> byDigest = new HashMap<>();
+      for (Image image : response.images()) {
+        String digest = image.imageId().imageDigest();
+        byDigest.putIfAbsent(digest, parse(digest, image));
+      }
+      for (ImageFailure failure : response.failures()) {
+        String digest = failure.imageId() == null ? null : failure.imageId().imageDigest();
+        if (digest != null) {
+          byDigest.putIfAbsent(digest, "ImageNotFound".equals(failure.failureCodeAsString()) ? ManifestRead.gone(digest)
+              : ManifestRead.failed(digest, failure.failureCodeAsString() + ": " + failure.failureReason()));
+        }
+      }
+      for (String digest : batch) {
+        out.add(byDigest.getOrDefault(digest, ManifestRead.failed(digest, "BatchGetImage answered nothing for it")));
+      }
     }
     return out;
   }
 
+  private static ManifestRead parse(String digest, Image image) {
+    if (image.imageManifest() == null) {
+      return ManifestRead.failed(digest, "BatchGetImage returned no manifest");
+    }
+    byte[] body = image.imageManifest().getBytes(StandardCharsets.UTF_8);
+    // ECR converts a manifest whose type is not accepted; what it returns then is not the image's manifest.
+    if (digest.startsWith("sha256:") && !digest.equals("sha256:" + sha256(body))) {
+      return ManifestRead.failed(digest, "the manifest ECR returned does not have this digest (converted to "
+          + image.imageManifestMediaType() + "?)");
+    }
+    try {
+      return ManifestRead.read(digest, ManifestParser.parse(body, image.imageManifestMediaType()));
+    } catch (IllegalArgumentException e) {
+      return ManifestRead.failed(digest, "the manifest " + e.getMessage());
+    }
+  }
+
+  @Override
+  public Listing reread(Collection<String> digests) {
+    List<ListedImage> out = new ArrayList<>();
+    List<String> all = List.copyOf(digests);
+    for (int i = 0; i < all.size(); i += BATCH) {
+      describe(all.subList(i, Math.min(all.size(), i + BATCH)), out);
+    }
+    return new Listing(out, List.of());
+  }
+
   /** DescribeImages fails as a whole when any id is gone; then each id is asked alone. */
-  private void describe(List<String> digests, Map<String, Optional<ImageState>> out) {
+  private void describe(List<String> digests, List<ListedImage> out) {
     try {
       ecr.describeImages(b -> b.registryId(repository.ecrAccount()).repositoryName(repository.name())
               .imageIds(digests.stream().map(d -> ImageIdentifier.builder().imageDigest(d).build()).toList()))
-          .imageDetails().forEach(d -> out.put(d.imageDigest(), Optional.of(
-              new ImageState(d.imageTags(), d.imagePushedAt(), lastUsed(d.imagePushedAt(), d.lastRecordedPullTime())))));
+          .imageDetails().forEach(d -> out.add(listed(d)));
     } catch (ImageNotFoundException e) {
-      if (digests.size() == 1) {
-        out.put(digests.get(0), Optional.empty());
-      } else {
+      if (digests.size() > 1) {
         digests.forEach(d -> describe(List.of(d), out));
       }
     } catch (SdkException e) {
-      throw new RegistryException("ECR " + repository + ": " + e.getMessage(), e);
+      throw new RegistryException(AwsErrors.describe("DescribeImages", repository, e), e);
     }
   }
 
@@ -167,13 +238,14 @@ public final class EcrRegistryClient implements RegistryClient {
         for (ImageFailure failure : response.failures()) {
           String digest = failure.imageId().imageDigest();
           if ("ImageNotFound".equals(failure.failureCodeAsString())) {
-            outcomes.add(DeleteOutcome.deleted(digest));
+            outcomes.add(DeleteOutcome.alreadyGone(digest));
           } else {
             outcomes.add(DeleteOutcome.failed(digest, failure.failureCodeAsString(), failure.failureReason()));
           }
         }
       } catch (SdkException e) {
-        batch.forEach(d -> outcomes.add(DeleteOutcome.failed(d, "RequestFailed", e.getMessage())));
+        String reason = AwsErrors.describe("BatchDeleteImage", repository, e);
+        batch.forEach(d -> outcomes.add(DeleteOutcome.failed(d, "RequestFailed", reason)));
       }
     }
     return outcomes;
@@ -187,12 +259,20 @@ public final class EcrRegistryClient implements RegistryClient {
   @Override
   public void close() {
     ecr.close();
+    if (sts != null) {
+      sts.close();
+    }
   }
 
-  static Instant lastUsed(Instant pushed, Instant pulled) {
-    if (pulled == null) {
-      return pushed;
+  private static ListedImage listed(ImageDetail d) {
+    return new ListedImage(d.imageDigest(), d.imageTags(), d.imagePushedAt(), d.lastRecordedPullTime(), d.imageManifestMediaType());
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
-    return pushed == null || pulled.isAfter(pushed) ? pulled : pushed;
   }
 }

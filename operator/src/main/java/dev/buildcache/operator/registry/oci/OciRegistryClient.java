@@ -2,33 +2,27 @@ package dev.buildcache.operator.registry.oci;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.buildcache.operator.gc.RepositoryImage;
 import dev.buildcache.operator.registry.ApiCalls;
 import dev.buildcache.operator.registry.ManifestParser;
+import dev.buildcache.operator.registry.PullTimes;
 import dev.buildcache.operator.registry.RegistryClient;
 import dev.buildcache.operator.registry.RegistryException;
 import dev.buildcache.operator.registry.RepositoryReference;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,35 +30,60 @@ import java.util.regex.Pattern;
  * The OCI distribution API over {@code java.net.http}: tags list with {@code Link} pagination, manifest
  * {@code HEAD}/{@code GET} with {@code Accept}, {@code DELETE} by digest; Basic and Bearer-token auth.
  *
- * <p>The API has no push or pull times and cannot list untagged manifests: an image's age and last use are the
- * newest {@code buildkit/createdat} layer annotation, and blobs are freed only by the registry's own garbage
- * collection.
+ * <p>The API has no push or pull times and cannot list untagged manifests; blobs are freed only by the registry's
+ * own garbage collection. What the registry answers is checked, not trusted: pagination must stay in this
+ * repository and end; a tag that cannot be resolved is reported, never dropped; a manifest must hash to its digest
+ * and fit {@link Limits#maxManifestBytes()}. {@link RegistryHttp} keeps the credentials on the registry's host.
  */
 public final class OciRegistryClient implements RegistryClient {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern NEXT_LINK = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
-  private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
   static final int PAGE_SIZE = 1000;
-  static final int MAX_ATTEMPTS = 4;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern NEXT_LINK = Pattern.compile("<([^>]*)>\\s*;\\s*rel=\"?next\"?");
+  /** The distribution spec's tag grammar. */
+  private static final Pattern TAG = Pattern.compile("^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$");
+  private static final Pattern DIGEST = Pattern.compile("^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$");
 
-  private final RepositoryReference repository;
-  private final String base;
-  private final DockerCredentials credentials;
-  private final HttpClient http;
-  private final ApiCalls calls = new ApiCalls();
-  private final Map<String, String> tokens = new ConcurrentHashMap<>();
-  private final Duration backoff;
+  /**
+   * How far the client trusts a registry.
+   *
+   * @param deadline a response must be complete within this, body included
+   * @param maxManifestBytes a larger manifest is not read; 4 MiB is what the OCI distribution spec says a
+   *     registry should accept at least, and distribution's own limit
+   */
+  public record Limits(Duration connectTimeout, Duration deadline, Duration backoff, int maxAttempts, int maxManifestBytes,
+      int maxTagPageBytes) {
+    public static final Limits DEFAULT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMillis(200), 4,
+        4 * 1024 * 1024, 16 * 1024 * 1024);
 
-  public OciRegistryClient(RepositoryReference repository, boolean insecure, DockerCredentials credentials) {
-    this(repository, insecure, credentials, Duration.ofMillis(200));
+    public Limits withDeadline(Duration d) {
+      return new Limits(connectTimeout, d, backoff, maxAttempts, maxManifestBytes, maxTagPageBytes);
+    }
+
+    public Limits withBackoff(Duration b) {
+      return new Limits(connectTimeout, deadline, b, maxAttempts, maxManifestBytes, maxTagPageBytes);
+    }
+
+    public Limits withMaxManifestBytes(int max) {
+      return new Limits(connectTimeout, deadline, backoff, maxAttempts, max, maxTagPageBytes);
+    }
   }
 
-  OciRegistryClient(RepositoryReference repository, boolean insecure, DockerCredentials credentials, Duration backoff) {
+  private final RepositoryReference repository;
+  private final URI base;
+  private final ApiCalls calls = new ApiCalls();
+  private final RegistryHttp http;
+  private final Limits limits;
+
+  public OciRegistryClient(RepositoryReference repository, boolean insecure, DockerCredentials credentials) {
+    this(repository, insecure, credentials, Limits.DEFAULT);
+  }
+
+  public OciRegistryClient(RepositoryReference repository, boolean insecure, DockerCredentials credentials, Limits limits) {
     this.repository = repository;
-    this.base = (insecure ? "http://" : "https://") + repository.host() + "/v2/" + repository.name();
-    this.credentials = credentials;
-    this.backoff = backoff;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NORMAL).build();
+    URI origin = URI.create((insecure ? "http://" : "https://") + repository.host());
+    this.base = URI.create(origin + "/v2/" + repository.name() + "/");
+    this.limits = limits;
+    this.http = new RegistryHttp(origin, repository.host(), credentials, limits, calls);
   }
 
   @Override
@@ -78,112 +97,196 @@ public final class OciRegistryClient implements RegistryClient {
   }
 
   @Override
-  public List<RepositoryImage> scan() {
-    Map<String, List<String>> tagsByDigest = tagsByDigest();
-    List<RepositoryImage> images = new ArrayList<>();
-    Map<String, RepositoryImage> children = new TreeMap<>();
-    for (Map.Entry<String, List<String>> entry : tagsByDigest.entrySet()) {
-      RepositoryImage image = fetch(entry.getKey(), entry.getValue());
-      images.add(image);
-      for (String child : image.children()) {
-        if (!tagsByDigest.containsKey(child) && !children.containsKey(child)) {
-          children.put(child, fetch(child, List.of()));
-        }
-      }
-    }
-    images.addAll(children.values());
-    return images;
+  public boolean readsArePulls() {
+    return false;
   }
 
-  /** Every tag, resolved to the digest it points at now. */
-  private Map<String, List<String>> tagsByDigest() {
-    Map<String, List<String>> byDigest = new TreeMap<>();
+  @Override
+  public boolean refusesDeletingReferencedManifests() {
+    return false;
+  }
+
+  @Override
+  public PullTimes pullTimes() {
+    return PullTimes.notRecorded();
+  }
+
+  @Override
+  public Listing list() {
+    Map<String, List<String>> tagsByDigest = new TreeMap<>();
+    Map<String, String> mediaTypes = new TreeMap<>();
+    List<Unresolved> unresolved = new ArrayList<>();
     for (String tag : listTags()) {
-      headDigest(tag).ifPresent(digest -> byDigest.computeIfAbsent(digest, d -> new ArrayList<>()).add(tag));
-    }
-    byDigest.values().forEach(tags -> tags.sort(String::compareTo));
-    return byDigest;
-  }
-
-  List<String> listTags() {
-    List<String> tags = new ArrayList<>();
-    String url = base + "/tags/list?n=" + PAGE_SIZE;
-    while (url != null) {
-      HttpResponse<byte[]> response = send("ListTags", HttpRequest.newBuilder(URI.create(url)).GET(), "pull");
-      if (response.statusCode() == 404) {
-        return tags;
+      if (!TAG.matcher(tag).matches()) {
+        unresolved.add(new Unresolved(RegistryHttp.printable(tag, 140), "the tags list names it, but it is not a valid tag"));
+        continue;
       }
-      expect(response, 200, "list tags");
-      try {
-        for (JsonNode t : JSON.readTree(response.body()).path("tags")) {
-          tags.add(t.asText());
+      Resolution r = resolve(tag);
+      if (r.digest() == null) {
+        unresolved.add(new Unresolved(tag, r.problem()));
+      } else {
+        tagsByDigest.computeIfAbsent(r.digest(), d -> new ArrayList<>()).add(tag);
+        if (r.mediaType() != null) {
+          mediaTypes.putIfAbsent(r.digest(), r.mediaType());
         }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
       }
-      url = response.headers().firstValue("Link").map(this::nextUrl).orElse(null);
     }
-    return tags;
+    List<ListedImage> images = new ArrayList<>();
+    tagsByDigest.forEach((digest, tags) -> images.add(new ListedImage(digest, tags.stream().sorted().toList(), null, null,
+        mediaTypes.get(digest))));
+    return new Listing(images, unresolved);
   }
 
-  private String nextUrl(String link) {
+  /**
+   * Every tag, page by page. A next page must be in this repository on this registry, must not repeat, and every
+   * page must bring a tag not seen before: otherwise the listing is an error, not a partial answer.
+   */
+  List<String> listTags() {
+    Set<String> tags = new LinkedHashSet<>();
+    Set<URI> seen = new HashSet<>();
+    URI url = base.resolve("tags/list?n=" + PAGE_SIZE);
+    int pages = 0;
+    while (url != null) {
+      if (!seen.add(url)) {
+        throw new RegistryException("tags list of " + repository + ": the registry's Link header leads back to " + url
+            + " (a pagination loop)");
+      }
+      pages++;
+      RegistryHttp.Response response = http.send("ListTags", "GET", url, Map.of(), limits.maxTagPageBytes(), scope("pull"));
+      if (response.status() == 404) {
+        throw new RegistryException("repository " + repository + " does not exist (tags list: HTTP 404 " + response.errorText()
+            + "); check --repository (spec.repository)");
+      }
+      expect(response, "list the tags of " + repository);
+      int before = tags.size();
+      JsonNode body = json(response, "tags list of " + repository);
+      JsonNode list = body.path("tags");
+      if (!list.isNull() && !list.isMissingNode() && !list.isArray()) {
+        throw new RegistryException("tags list of " + repository + ": 'tags' is not a list");
+      }
+      list.forEach(t -> tags.add(t.asText()));
+      url = response.header("Link").map(link -> next(link, response.uri())).orElse(null);
+      if (url != null && tags.size() == before) {
+        throw new RegistryException("tags list of " + repository + ": page " + pages + " brought no new tag but links to another page");
+      }
+    }
+    return List.copyOf(tags);
+  }
+
+  private URI next(String link, URI current) {
     Matcher m = NEXT_LINK.matcher(link);
     if (!m.find()) {
       return null;
     }
-    String next = m.group(1);
-    if (next.startsWith("http")) {
-      return next;
+    URI next;
+    try {
+      next = current.resolve(m.group(1));
+    } catch (IllegalArgumentException e) {
+      throw new RegistryException("tags list of " + repository + ": the Link header is not a URL: " + RegistryHttp.printable(m.group(1), 100));
     }
-    URI b = URI.create(base);
-    return b.getScheme() + "://" + b.getRawAuthority() + next;
+    if (!RegistryHttp.sameOrigin(next, base) || !next.getRawPath().equals(base.getRawPath() + "tags/list")) {
+      throw new RegistryException("tags list of " + repository + ": the Link header points at " + RegistryHttp.origin(next)
+          + next.getRawPath() + ", outside this repository; refusing to follow it");
+    }
+    return next;
   }
 
-  private Optional<String> headDigest(String reference) {
-    HttpResponse<byte[]> response = send("HeadManifest", manifestRequest(reference).method("HEAD", HttpRequest.BodyPublishers.noBody()), "pull");
-    if (response.statusCode() == 404) {
-      return Optional.empty();
-    }
-    expect(response, 200, "read manifest " + reference);
-    return response.headers().firstValue("Docker-Content-Digest");
-  }
+  private record Resolution(String digest, String mediaType, String problem) {}
 
-  private RepositoryImage fetch(String digest, List<String> tags) {
-    HttpResponse<byte[]> response = send("GetManifest", manifestRequest(digest).GET(), "pull");
-    expect(response, 200, "read manifest " + digest);
-    ManifestParser.ParsedManifest manifest = ManifestParser.parse(response.body(),
-        response.headers().firstValue("Content-Type").orElse(null));
-    String actual = "sha256:" + sha256(response.body());
-    if (!actual.equals(digest)) {
-      throw new IllegalStateException("registry returned manifest " + actual + " for " + digest);
+  /**
+   * The digest a tag points at now. {@code HEAD} with its {@code Docker-Content-Digest}; where that header is
+   * missing or malformed, or the answer is 404 (flaky, or a tag moved away), a {@code GET} whose body is hashed.
+   */
+  private Resolution resolve(String tag) {
+    RegistryHttp.Response head = http.send("HeadManifest", "HEAD", base.resolve("manifests/" + tag), accept(), 0, scope("pull"));
+    if (head.status() == 200) {
+      Optional<String> digest = head.header("Docker-Content-Digest").filter(d -> DIGEST.matcher(d).matches());
+      if (digest.isPresent()) {
+        return new Resolution(digest.get(), contentType(head), null);
+      }
+    } else if (head.status() != 404) {
+      return new Resolution(null, null, "HEAD manifests/" + tag + " answered HTTP " + head.status());
     }
-    return new RepositoryImage(digest, tags, manifest.cache(), manifest.newestCreatedAt(), manifest.newestCreatedAt(),
-        response.body().length, manifest.blobs(), manifest.children());
+    RegistryHttp.Response get;
+    try {
+      get = http.send("GetManifest", "GET", base.resolve("manifests/" + tag), accept(), limits.maxManifestBytes(), scope("pull"));
+    } catch (RegistryException e) {
+      return new Resolution(null, null, e.getMessage());
+    }
+    if (get.status() != 200) {
+      return new Resolution(null, null, "listed, but its manifest answers HTTP " + get.status() + (head.status() == 404 ? " to HEAD and GET" : ""));
+    }
+    String computed = "sha256:" + hex("SHA-256", get.body());
+    Optional<String> declared = get.header("Docker-Content-Digest");
+    if (declared.isPresent() && DIGEST.matcher(declared.get()).matches() && declared.get().startsWith("sha256:")
+        && !declared.get().equals(computed)) {
+      return new Resolution(null, null, "the registry says " + declared.get() + " but the manifest it serves hashes to " + computed);
+    }
+    return new Resolution(declared.filter(d -> d.startsWith("sha512:")).orElse(computed), contentType(get), null);
   }
 
   @Override
-  public Map<String, Optional<ImageState>> reread(Collection<RepositoryImage> images) {
-    // Tags are the only thing that can change for a digest here: list them again and resolve each.
-    Map<String, List<String>> now = tagsByDigest();
-    Map<String, Optional<ImageState>> out = new LinkedHashMap<>();
-    for (RepositoryImage image : images) {
-      List<String> tags = now.getOrDefault(image.digest(), List.of());
-      out.put(image.digest(), Optional.of(new ImageState(tags, image.pushedAt(), image.lastUsed())));
+  public List<ManifestRead> read(List<String> digests) {
+    List<ManifestRead> out = new ArrayList<>(digests.size());
+    for (String digest : digests) {
+      out.add(read(digest));
     }
     return out;
+  }
+
+  private ManifestRead read(String digest) {
+    if (!DIGEST.matcher(digest).matches()) {
+      return ManifestRead.failed(digest, "not a sha256 or sha512 digest");
+    }
+    RegistryHttp.Response response;
+    try {
+      response = http.send("GetManifest", "GET", base.resolve("manifests/" + digest), accept(), limits.maxManifestBytes(), scope("pull"));
+    } catch (RegistryException e) {
+      return ManifestRead.failed(digest, e.getMessage());
+    }
+    if (response.status() != 200) {
+      // Listed (or referenced) a moment ago: a 404 here is not proof that it is gone.
+      return ManifestRead.failed(digest, "GET manifests/" + digest + " answered HTTP " + response.status() + " " + response.errorText());
+    }
+    String algorithm = digest.startsWith("sha512:") ? "SHA-512" : "SHA-256";
+    String actual = digest.substring(0, digest.indexOf(':') + 1) + hex(algorithm, response.body());
+    if (!actual.equals(digest)) {
+      return ManifestRead.failed(digest, "the registry served content that hashes to " + actual);
+    }
+    try {
+      return ManifestRead.read(digest, ManifestParser.parse(response.body(), contentType(response)));
+    } catch (IllegalArgumentException e) {
+      return ManifestRead.failed(digest, "the manifest " + e.getMessage());
+    }
+  }
+
+  @Override
+  public Listing reread(Collection<String> digests) {
+    // Only tags can change for a digest here, and any tag may have moved onto it: list and resolve them all again.
+    Listing now = list();
+    Set<String> wanted = new HashSet<>(digests);
+    return new Listing(now.images().stream().filter(i -> wanted.contains(i.digest())).toList(), now.unresolved());
   }
 
   @Override
   public List<DeleteOutcome> delete(List<String> digests) {
     List<DeleteOutcome> outcomes = new ArrayList<>();
     for (String digest : digests) {
-      HttpResponse<byte[]> response = send("DeleteManifest",
-          HttpRequest.newBuilder(URI.create(base + "/manifests/" + digest)).DELETE(), "delete");
-      int code = response.statusCode();
-      if (code == 202 || code == 200 || code == 404) {
+      RegistryHttp.Response response;
+      try {
+        response = http.send("DeleteManifest", "DELETE", base.resolve("manifests/" + digest), Map.of(), 0, scope("delete"));
+      } catch (RegistryException e) {
+        outcomes.add(DeleteOutcome.failed(digest, "RequestFailed", e.getMessage()));
+        continue;
+      }
+      int code = response.status();
+      if (code == 202 || code == 200) {
         outcomes.add(DeleteOutcome.deleted(digest));
+      } else if (code == 404) {
+        outcomes.add(DeleteOutcome.alreadyGone(digest));
       } else {
-        outcomes.add(DeleteOutcome.failed(digest, "HTTP" + code, errorText(response)));
+        String hint = code == 405 ? "; the registry has deletes disabled (distribution: storage.delete.enabled: true)" : "";
+        outcomes.add(DeleteOutcome.failed(digest, "HTTP" + code, response.errorText() + hint));
       }
     }
     return outcomes;
@@ -199,126 +302,42 @@ public final class OciRegistryClient implements RegistryClient {
     // java.net.http.HttpClient has no close on Java 17; its threads are daemons.
   }
 
-  private HttpRequest.Builder manifestRequest(String reference) {
-    return HttpRequest.newBuilder(URI.create(base + "/manifests/" + reference))
-        .header("Accept", String.join(", ", ManifestParser.ACCEPTED));
+  private String scope(String action) {
+    return "repository:" + repository.name() + ":" + action;
   }
 
-  /** Sends with auth (answering a Bearer or Basic challenge once) and retries 429 and 5xx with backoff. */
-  private HttpResponse<byte[]> send(String operation, HttpRequest.Builder request, String action) {
-    request.timeout(Duration.ofSeconds(60));
-    String scope = "repository:" + repository.name() + ":" + ("delete".equals(action) ? "delete" : "pull");
-    authorize(request, scope);
-    HttpResponse<byte[]> response = null;
-    for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      calls.count(operation);
-      response = exchange(request.build());
-      if (response.statusCode() == 401) {
-        String challenge = response.headers().firstValue("WWW-Authenticate").orElse("");
-        if (!answer(challenge, scope)) {
-          return response;
-        }
-        authorize(request, scope);
-        calls.count(operation);
-        response = exchange(request.build());
-      }
-      if (response.statusCode() != 429 && response.statusCode() < 500) {
-        return response;
-      }
-      sleep(backoff.multipliedBy(1L << (attempt - 1)));
-    }
-    return response;
+  private static Map<String, String> accept() {
+    return Map.of("Accept", String.join(", ", ManifestParser.ACCEPTED));
   }
 
-  private void authorize(HttpRequest.Builder request, String scope) {
-    String token = tokens.get(scope);
-    if (token != null) {
-      request.setHeader("Authorization", token);
+  private static String contentType(RegistryHttp.Response response) {
+    return response.header("Content-Type").map(t -> t.split(";")[0].trim()).orElse(null);
+  }
+
+  private static void expect(RegistryHttp.Response response, String what) {
+    if (response.status() != 200) {
+      String hint = response.status() == 401 || response.status() == 403
+          ? "; check the credentials for the registry (--docker-config, spec.registry.credentialsSecret)" : "";
+      throw new RegistryException("could not " + what + ": HTTP " + response.status() + " " + response.errorText() + hint);
     }
   }
 
-  /** Obtains credentials for a 401 challenge; false when there is nothing more to try. */
-  private boolean answer(String challenge, String scope) {
-    if (tokens.containsKey(scope) && !tokens.get(scope).startsWith("Bearer ")) {
-      return false;
-    }
-    Optional<String> userPassword = credentials.userAndPassword(repository.host());
-    if (challenge.regionMatches(true, 0, "Basic", 0, 5)) {
-      if (userPassword.isEmpty()) {
-        return false;
-      }
-      tokens.put(scope, "Basic " + Base64.getEncoder().encodeToString(userPassword.get().getBytes(StandardCharsets.UTF_8)));
-      return true;
-    }
-    if (!challenge.regionMatches(true, 0, "Bearer", 0, 6)) {
-      return false;
-    }
-    Map<String, String> params = new TreeMap<>();
-    Matcher m = CHALLENGE_PARAM.matcher(challenge);
-    while (m.find()) {
-      params.put(m.group(1), m.group(2));
-    }
-    String realm = params.get("realm");
-    if (realm == null) {
-      return false;
-    }
-    StringBuilder url = new StringBuilder(realm).append(realm.contains("?") ? "&" : "?");
-    if (params.containsKey("service")) {
-      url.append("service=").append(URLEncoder.encode(params.get("service"), StandardCharsets.UTF_8)).append('&');
-    }
-    url.append("scope=").append(URLEncoder.encode(params.getOrDefault("scope", scope), StandardCharsets.UTF_8));
-    HttpRequest.Builder tokenRequest = HttpRequest.newBuilder(URI.create(url.toString())).GET().timeout(Duration.ofSeconds(30));
-    userPassword.ifPresent(up -> tokenRequest.header("Authorization",
-        "Basic " + Base64.getEncoder().encodeToString(up.getBytes(StandardCharsets.UTF_8))));
-    calls.count("Token");
-    HttpResponse<byte[]> response = exchange(tokenRequest.build());
-    if (response.statusCode() != 200) {
-      throw new RegistryException("token service " + realm + " refused: HTTP " + response.statusCode());
-    }
+  private static JsonNode json(RegistryHttp.Response response, String what) {
     try {
-      JsonNode body = JSON.readTree(response.body());
-      String token = body.hasNonNull("token") ? body.get("token").asText() : body.path("access_token").asText();
-      tokens.put(scope, "Bearer " + token);
-      return true;
+      JsonNode node = JSON.readTree(response.body());
+      if (node == null || !node.isObject()) {
+        throw new IOException("not an object");
+      }
+      return node;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new RegistryException(what + " (GET " + response.uri() + "): the registry's answer is not a JSON object: "
+          + RegistryHttp.printable(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8), 80));
     }
   }
 
-  private HttpResponse<byte[]> exchange(HttpRequest request) {
+  static String hex(String algorithm, byte[] bytes) {
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      throw new RegistryException("cannot reach " + request.uri().getHost() + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RegistryException("interrupted", e);
-    }
-  }
-
-  private static void expect(HttpResponse<byte[]> response, int status, String what) {
-    if (response.statusCode() != status) {
-      throw new RegistryException("could not " + what + ": HTTP " + response.statusCode() + " " + errorText(response));
-    }
-  }
-
-  private static String errorText(HttpResponse<byte[]> response) {
-    String body = new String(response.body() == null ? new byte[0] : response.body(), StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
-    return body.length() > 200 ? body.substring(0, 200) + "..." : body;
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RegistryException("interrupted", e);
-    }
-  }
-
-  static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -34,6 +34,6 @@ class CacheProfileSerializationTest {
     CacheProfile read = Serialization.unmarshal(YAML.replace("  registry: {type: harbor}\n", "")
         .replace("  cache: {compression: ztsd}\n", ""), CacheProfile.class);
     assertThat(read.getSpec().getCache().getCompression()).isEqualTo(CacheProfileSpec.Compression.ZSTD);
-    assertThat(read.getSpec().getRegistry().getType()).isEqualTo(CacheProfileSpec.RegistryType.ECR);
+    assertThat(read.getSpec().getRegistry().getType()).as("unset: the profile's host decides").isNull();
   }
 }

@@ -48,7 +48,8 @@ class OciRegistryClientAuthTest {
   }
 
   OciRegistryClient client(DockerCredentials credentials) {
-    return new OciRegistryClient(RepositoryReference.parse(host() + "/team/app"), true, credentials, Duration.ofMillis(1));
+    return new OciRegistryClient(RepositoryReference.parse(host() + "/team/app"), true, credentials,
+        OciRegistryClient.Limits.DEFAULT.withBackoff(Duration.ofMillis(1)));
   }
 
   static DockerCredentials credentialsFor(String host) {
@@ -96,7 +97,7 @@ class OciRegistryClientAuthTest {
   @Test
   void answersABearerChallengeWithATokenFromTheRealm() {
     try (OciRegistryClient client = client(credentialsFor(host()))) {
-      assertThat(client.scan()).isEmpty();
+      assertThat(client.list().images()).isEmpty();
       assertThat(seen).anySatisfy(s -> assertThat(s).startsWith("token ").contains("service=registry.test")
           .contains("scope=repository:team/app:pull"));
       assertThat(seen.get(seen.size() - 1)).endsWith("Bearer tok-pull");
@@ -108,7 +109,7 @@ class OciRegistryClientAuthTest {
   void answersABasicChallenge() {
     mode = "basic";
     try (OciRegistryClient client = client(credentialsFor(host()))) {
-      assertThat(client.scan()).isEmpty();
+      assertThat(client.list().images()).isEmpty();
     }
   }
 
@@ -116,7 +117,7 @@ class OciRegistryClientAuthTest {
   void withoutCredentialsTheErrorSaysWhatWasRefused() {
     mode = "basic";
     try (OciRegistryClient client = client(DockerCredentials.none())) {
-      assertThatThrownBy(client::scan).isInstanceOf(RegistryException.class).hasMessageContaining("HTTP 401");
+      assertThatThrownBy(client::list).isInstanceOf(RegistryException.class).hasMessageContaining("HTTP 401");
     }
   }
 
@@ -125,7 +126,7 @@ class OciRegistryClientAuthTest {
     mode = "basic";
     unavailable.set(2);
     try (OciRegistryClient client = client(credentialsFor(host()))) {
-      assertThat(client.scan()).isEmpty();
+      assertThat(client.list().images()).isEmpty();
       assertThat(client.apiCalls().get("ListTags")).isGreaterThanOrEqualTo(3);
     }
   }

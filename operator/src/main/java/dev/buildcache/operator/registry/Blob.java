@@ -1,4 +1,4 @@
-package dev.buildcache.operator.gc;
+package dev.buildcache.operator.registry;
 
 import java.util.Objects;
 
@@ -44,11 +44,11 @@ public final class Blob {
   }
 
   /** 32 well-mixed bits of the digest, for {@link DigestIndex}. */
-  int key() {
+  public int key() {
     return other != null ? other.hashCode() : (int) (d0 >>> 32);
   }
 
-  boolean sameDigest(Blob that) {
+  public boolean sameDigest(Blob that) {
     return d0 == that.d0 && d1 == that.d1 && d2 == that.d2 && d3 == that.d3 && Objects.equals(other, that.other);
   }
 

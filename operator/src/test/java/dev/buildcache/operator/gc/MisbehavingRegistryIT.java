@@ -1,0 +1,278 @@
+package dev.buildcache.operator.gc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.buildcache.operator.registry.RegistryException;
+import dev.buildcache.operator.registry.RepositoryReference;
+import dev.buildcache.operator.registry.oci.DockerCredentials;
+import dev.buildcache.operator.registry.oci.OciRegistryClient;
+import dev.buildcache.operator.testing.Cli;
+import dev.buildcache.operator.testing.FakeRegistry;
+import dev.buildcache.operator.testing.MutableClock;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code buildcache gc} against a registry that misbehaves, with a second host (127.0.0.2) playing the place a
+ * hostile registry would send us: it records every request and the {@code Authorization} it carried. What cannot be
+ * read or resolved is never deleted, and credentials stay on the registry's host.
+ */
+class MisbehavingRegistryIT {
+  static final String REPO = "team/app";
+  static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+  static final String CACHE_CONFIG = "application/vnd.buildkit.cacheconfig.v0";
+  static final Instant T = Instant.parse("2026-11-20T03:00:00Z");
+
+  FakeRegistry registry;
+  FakeRegistry foreign;
+  MutableClock clock = new MutableClock(T.minus(Duration.ofDays(30)));
+  @TempDir
+  Path dir;
+  Cli cli;
+  Path dockerConfig;
+  String shared;
+  String expired;
+
+  @BeforeEach
+  void start() throws Exception {
+    registry = new FakeRegistry("127.0.0.1", REPO);
+    foreign = new FakeRegistry("127.0.0.2", REPO);
+    cli = new Cli(clock, dir.resolve("state"));
+    dockerConfig = dir.resolve("config.json");
+    String auth = Base64.getEncoder().encodeToString((FakeRegistry.USER + ":" + FakeRegistry.PASSWORD).getBytes(StandardCharsets.UTF_8));
+    Files.writeString(dockerConfig, "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\"" + auth + "\"}}}");
+    // a cache manifest that a release tag shares, and an unrelated expired cache
+    shared = registry.put("cache-x", OCI_MANIFEST, cache("x"));
+    registry.tag(shared, "release-1");
+    expired = registry.put("cache-old", OCI_MANIFEST, cache("old"));
+  }
+
+  @AfterEach
+  void stop() {
+    registry.close();
+    foreign.close();
+  }
+
+  static String cache(String name) {
+    String layer = "sha256:" + FakeRegistry.sha256(name.getBytes(StandardCharsets.UTF_8));
+    String config = "sha256:" + FakeRegistry.sha256(("config-" + name).getBytes(StandardCharsets.UTF_8));
+    return "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":{\"mediaType\":\"" + CACHE_CONFIG
+        + "\",\"digest\":\"" + config + "\",\"size\":100},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+        + "\"digest\":\"" + layer + "\",\"size\":1000}]}";
+  }
+
+  /** The GC saw the repository 30 days ago (a dry run), and runs again now. */
+  Cli.Result gcAfterAMonth(String... extra) {
+    Cli.Result seen = run("--dry-run");
+    assertThat(seen.exit()).as(seen.err()).isIn(0, 3);
+    clock.advance(Duration.between(clock.instant(), T));
+    return run(extra);
+  }
+
+  Cli.Result run(String... extra) {
+    List<String> args = new ArrayList<>(List.of("gc", "--repository", registry.host() + "/" + REPO, "--insecure",
+        "--docker-config", dockerConfig.toString(), "--max-age", "14d", "--output", "json"));
+    args.addAll(List.of(extra));
+    return cli.exec(args.toArray(String[]::new));
+  }
+
+  static List<String> deleted(JsonNode report) {
+    List<String> out = new ArrayList<>();
+    report.path("deleted").forEach(d -> out.add(d.path("digest").asText()));
+    return out;
+  }
+
+  static boolean respond(com.sun.net.httpserver.HttpExchange exchange, int status, String body, Map<String, String> headers) {
+    try {
+      FakeRegistry.respond(exchange, status, "application/json", body, headers);
+      return true;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void aWellBehavedRegistryLosesTheExpiredCacheAndKeepsTheSharedOne() {
+    registry.basicAuth();
+    Cli.Result result = gcAfterAMonth();
+    assertThat(result.exit()).as(result.out() + result.err()).isZero();
+    assertThat(deleted(result.json())).containsExactly(expired);
+    assertThat(registry.tags()).containsKeys("cache-x", "release-1").doesNotContainKey("cache-old");
+  }
+
+  @Test
+  void credentialsNeverGoToAPlainHttpTokenRealmOnAnotherHost() {
+    registry.bearerRealm(foreign.url() + "/token");
+    Cli.Result result = run();
+    assertThat(result.exit()).isEqualTo(1);
+    assertThat(result.err().lines().toList()).singleElement().asString()
+        .contains("sends us for a token to " + foreign.url() + " over plain http, another host: refusing to send the credentials for "
+            + registry.host() + " there");
+    assertThat(foreign.requests()).as("the foreign host heard nothing").isEmpty();
+  }
+
+  @Test
+  void withoutCredentialsAForeignRealmMayBeAskedAnonymously() throws Exception {
+    registry.bearerRealm(foreign.url() + "/token");
+    Files.writeString(dockerConfig, "{\"auths\":{}}");
+    run();
+    assertThat(foreign.requests()).isNotEmpty().allSatisfy(r -> assertThat(r.authorization()).isNull());
+  }
+
+  @Test
+  void aLinkToAnotherHostIsAnErrorAndNothingOfItIsMerged() {
+    registry.basicAuth();
+    registry.fault("tags/list", exchange -> respond(exchange, 200, "{\"name\":\"team/app\",\"tags\":[\"cache-old\"]}",
+        Map.of("Link", "<" + foreign.url() + "/v2/team/app/tags/list?n=1000&last=cache-old>; rel=\"next\"")));
+    Cli.Result result = run();
+    assertThat(result.exit()).isEqualTo(1);
+    assertThat(result.err().strip()).contains("the Link header points at " + foreign.url() + "/v2/team/app/tags/list, outside this repository; refusing to follow it");
+    assertThat(foreign.requests()).isEmpty();
+    assertThat(registry.tags()).containsKey("cache-old");
+  }
+
+  @Test
+  void aRedirectToAnotherHostCarriesNoCredentials() {
+    registry.basicAuth();
+    foreign.put("cache-x", OCI_MANIFEST, cache("x"));
+    registry.fault("manifests/cache-x", exchange -> respond(exchange, 307, "",
+        Map.of("Location", foreign.url() + "/v2/team/app/manifests/cache-x")));
+    Cli.Result result = gcAfterAMonth();
+    assertThat(result.exit()).as(result.err()).isZero();
+    assertThat(foreign.requests()).isNotEmpty().allSatisfy(r -> assertThat(r.authorization()).isNull());
+    assertThat(deleted(result.json())).containsExactly(expired);
+  }
+
+  @Test
+  void aTagWhoseHeadHasNoDigestIsResolvedByGetSoTheReleaseTagStillProtectsTheManifest() {
+    registry.fault("manifests/release-1", exchange -> "HEAD".equals(exchange.getRequestMethod())
+        && respond(exchange, 200, "", Map.of("Content-Type", OCI_MANIFEST)));
+    Cli.Result result = gcAfterAMonth();
+    assertThat(result.exit()).as(result.err()).isZero();
+    assertThat(deleted(result.json())).containsExactly(expired);
+    assertThat(result.json().path("skipped").toString()).contains("TagNotCache").contains("release-1");
+    assertThat(registry.tags()).containsEntry("release-1", shared);
+  }
+
+  @Test
+  void aTagThatAnswers404KeepsEverythingInThatRun() {
+    registry.fault("manifests/release-1", exchange -> respond(exchange, 404,
+        "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}", Map.of()));
+    Cli.Result result = gcAfterAMonth();
+    assertThat(result.exit()).as("finished, incomplete").isEqualTo(3);
+    assertThat(deleted(result.json())).isEmpty();
+    assertThat(result.json().path("blockers").get(0).asText()).startsWith("tag 'release-1' could not be resolved (listed, but its manifest answers HTTP 404");
+    assertThat(result.json().path("skipped").findValuesAsText("reason")).contains("Unresolved");
+    assertThat(registry.tags()).containsKeys("cache-x", "cache-old", "release-1");
+    assertThat(result.err()).contains("warning: nothing is deleted in this run: tag 'release-1' could not be resolved");
+  }
+
+  @Test
+  void aTagThatStopsResolvingAtTheRecheckKeepsEverything() {
+    AtomicInteger heads = new AtomicInteger();
+    registry.fault("manifests/release-1", exchange -> heads.incrementAndGet() > 2
+        && respond(exchange, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}", Map.of()));
+    Cli.Result result = gcAfterAMonth();
+    assertThat(deleted(result.json())).isEmpty();
+    assertThat(result.json().path("skipped").toString()).contains("held at the re-check before deleting: tag 'release-1'");
+    assertThat(registry.tags()).containsKey("cache-old");
+  }
+
+  @Test
+  void aLinkLoopIsAnError() {
+    registry.fault("tags/list", exchange -> respond(exchange, 200, "{\"name\":\"team/app\",\"tags\":[\"cache-old\"]}",
+        Map.of("Link", "</v2/team/app/tags/list?n=1000>; rel=\"next\"")));
+    Cli.Result result = run();
+    assertThat(result.exit()).isEqualTo(1);
+    assertThat(result.err().strip()).contains("leads back to").contains("(a pagination loop)");
+  }
+
+  @Test
+  void pagesThatBringNothingNewAreAnError() {
+    AtomicInteger page = new AtomicInteger();
+    registry.fault("tags/list", exchange -> respond(exchange, 200, "{\"name\":\"team/app\",\"tags\":[\"cache-old\"]}",
+        Map.of("Link", "</v2/team/app/tags/list?n=1000&last=p" + page.incrementAndGet() + ">; rel=\"next\"")));
+    Cli.Result result = run();
+    assertThat(result.exit()).isEqualTo(1);
+    assertThat(result.err().strip()).contains("page 2 brought no new tag but links to another page");
+  }
+
+  @Test
+  void aTagsListThatIsNotJsonIsOneLineNamingTheRequest() {
+    registry.fault("tags/list", exchange -> {
+      try {
+        FakeRegistry.respond(exchange, 200, "text/html", "<html>\n<body>Service temporarily in maintenance</body>", Map.of());
+        return true;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    Cli.Result result = run();
+    assertThat(result.exit()).isEqualTo(1);
+    assertThat(result.err().lines().toList()).singleElement().asString()
+        .isEqualTo("buildcache gc: tags list of " + registry.host() + "/" + REPO + " (GET " + registry.url() + "/v2/" + REPO
+            + "/tags/list?n=1000): the registry's answer is not a JSON object: <html> <body>Service temporarily in maintenance</body>");
+  }
+
+  @Test
+  void anOversizedManifestIsKeptAsUnreadableAndTheRunGoesOn() {
+    registry.fault("manifests/" + shared, exchange -> "GET".equals(exchange.getRequestMethod())
+        && respond(exchange, 200, "x".repeat(5 * 1024 * 1024), Map.of()));
+    Cli.Result result = gcAfterAMonth();
+    assertThat(result.exit()).as(result.err()).isZero();
+    assertThat(deleted(result.json())).containsExactly(expired);
+    assertThat(result.json().path("skipped").toString()).contains("Unreadable").contains("larger than 4194304 bytes");
+    assertThat(registry.tags()).containsKeys("cache-x", "release-1");
+  }
+
+  @Test
+  void contentThatDoesNotHashToItsDigestIsUnreadable() {
+    registry.fault("manifests/" + shared, exchange -> "GET".equals(exchange.getRequestMethod())
+        && respond(exchange, 200, cache("impostor"), Map.of("Content-Type", OCI_MANIFEST)));
+    Cli.Result result = gcAfterAMonth();
+    assertThat(result.json().path("skipped").toString()).contains("Unreadable").contains("the registry served content that hashes to");
+    assertThat(registry.tags()).containsKeys("cache-x", "release-1");
+  }
+
+  @Test
+  void aDrippingBodyIsCutOffAtTheDeadline() {
+    registry.fault("tags/list", exchange -> {
+      try {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        for (int i = 0; i < 100; i++) {
+          out.write(' ');
+          out.flush();
+          Thread.sleep(100);
+        }
+        return true;
+      } catch (IOException | InterruptedException e) {
+        return true; // the client hung up, as it should
+      }
+    });
+    OciRegistryClient client = new OciRegistryClient(RepositoryReference.parse(registry.host() + "/" + REPO), true,
+        DockerCredentials.none(), OciRegistryClient.Limits.DEFAULT.withDeadline(Duration.ofSeconds(1)).withBackoff(Duration.ofMillis(1)));
+    // Without a deadline the body would end after ~10 s as spaces, and the error would be "not JSON".
+    assertThatThrownBy(client::list).isInstanceOf(RegistryException.class)
+        .hasMessage("GET " + registry.url() + "/v2/" + REPO + "/tags/list?n=1000: no complete answer within 1 s; "
+            + "the registry is too slow or the response never ends");
+  }
+}
