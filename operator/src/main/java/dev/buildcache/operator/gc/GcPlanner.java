@@ -191,12 +191,13 @@ public final class GcPlanner {
       index.put(images[i].digest(), i);
     }
     Accounting accounting = new Accounting(images);
+    // What vanished was gone before this run's deletes: out of the accounting first, so a blob this run's delete
+    // removed the last reference to is this run's.
+    plan.deletions().stream().filter(d -> vanished.contains(d.digest())).forEach(d -> accounting.drop(index.get(d.digest())));
     List<GcDecision> deletions = new ArrayList<>();
     for (GcDecision d : plan.deletions()) {
       if (deleted.contains(d.digest())) {
         deletions.add(new GcDecision(d.digest(), d.tags(), d.reason(), d.detail(), accounting.remove(index.get(d.digest()))));
-      } else if (vanished.contains(d.digest())) {
-        accounting.drop(index.get(d.digest()));
       }
     }
     List<GcDecision> skipped = new ArrayList<>(plan.skipped());

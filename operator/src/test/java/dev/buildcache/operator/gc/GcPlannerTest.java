@@ -172,6 +172,63 @@ class GcPlannerTest {
     assertThat(GcPlanner.plan(images, policy, NOW)).isEqualTo(first);
   }
 
+  // Invariant 4c: what the scan could not read or resolve is never deleted.
+  @Test
+  void anImageTheScanHoldsStaysWhateverThePolicy() {
+    var firstSeen = cache("new", i -> i.tags("cache-a").age(days(0)).hold(GcReason.FIRST_SEEN, "first seen").blobs(layer("a", 10)));
+    var unreadable = release("broken", i -> i.tags("cache-b").age(days(400)).hold(GcReason.UNREADABLE, "KmsError"));
+    var old = cache("old", i -> i.tags("cache-old").age(days(400)).blobs(layer("o", 10)));
+    GcPlan plan = GcPlanner.plan(List.of(firstSeen, unreadable, old), policy(p -> { p.maxAge = "1d"; p.maxSize = "0"; p.minAge = "0s"; }), NOW);
+    assertThat(deleted(plan)).containsExactly("sha256:old");
+    assertThat(skipReason(plan, "new")).isEqualTo(GcReason.FIRST_SEEN);
+    assertThat(skipReason(plan, "broken")).isEqualTo(GcReason.UNREADABLE);
+    assertThat(plan.cacheImages()).as("a held cache is still cache").isEqualTo(2);
+  }
+
+  @Test
+  void aBlockerKeepsEverythingAndSaysWhatWouldHaveGone() {
+    var old = cache("old", i -> i.tags("cache-old").age(days(400)).blobs(layer("o", 10)));
+    var release = release("rel", i -> i.tags("cache-v1").age(days(400)).blobs(layer("r", 10)));
+    GcPlan plan = GcPlanner.plan(new RepositoryScan(List.of(old, release), List.of("tag 'latest' could not be resolved"), 0),
+        policy(p -> p.maxAge = "1d"), NOW);
+    assertThat(plan.deletions()).isEmpty();
+    assertThat(plan.reclaimedBytes()).isZero();
+    assertThat(plan.bytesAfter()).isEqualTo(plan.bytesBefore());
+    assertThat(plan.skipped()).filteredOn(d -> d.digest().equals("sha256:old")).singleElement().satisfies(d -> {
+      assertThat(d.reason()).isEqualTo(GcReason.UNRESOLVED);
+      assertThat(d.detail()).startsWith("would go (MaxAge: unused for").endsWith("but tag 'latest' could not be resolved");
+    });
+    assertThat(skipReason(plan, "rel")).isEqualTo(GcReason.NOT_CACHE);
+  }
+
+  @Test
+  void anUnmetBudgetIsSaid() {
+    var main = cache("main", i -> i.tags("cache-main").age(days(3)).blobs(layer("m", 5000)));
+    var release = release("rel", i -> i.tags("cache-v1").age(days(400)).blobs(layer("r", 10)));
+    GcPlan plan = GcPlanner.plan(List.of(main, release), policy(p -> { p.maxSize = "1Ki"; p.protect = List.of("cache-main"); }), NOW);
+    assertThat(plan.deletions()).isEmpty();
+    assertThat(plan.budgetMet()).isFalse();
+    assertThat(GcPlanner.plan(List.of(main), policy(p -> p.maxSize = "1Mi"), NOW).budgetMet()).isTrue();
+    assertThat(GcPlanner.plan(List.of(main), policy(p -> {}), NOW).budgetMet()).as("no budget").isNull();
+  }
+
+  // Reports never claim another run's deletions.
+  @Test
+  void anImageSomeoneElseDeletedIsNotReclaimedByThisRun() {
+    var a = cache("a", i -> i.tags("cache-a").age(days(400)).blobs(layer("shared", 100), layer("a", 10)));
+    var b = cache("b", i -> i.tags("cache-b").age(days(400)).blobs(layer("shared", 100), layer("b", 20)));
+    var release = release("rel", i -> i.tags("cache-v1").age(days(400)).blobs(layer("r", 10)));
+    List<RepositoryImage> images = List.of(a, b, release);
+    GcPlan plan = GcPlanner.plan(images, policy(p -> p.maxAge = "1d"), NOW);
+    assertThat(deleted(plan)).containsExactlyInAnyOrder("sha256:a", "sha256:b");
+    GcPlan settled = GcPlanner.settle(images, plan, java.util.Set.of("sha256:a"), java.util.Set.of("sha256:b"), List.of());
+    assertThat(deleted(settled)).containsExactly("sha256:a");
+    // b was gone before this run deleted a: a held the shared layer's last reference, so this run freed it
+    long aBytes = 100 + 10 + 500;
+    assertThat(settled.reclaimedBytes()).isEqualTo(aBytes);
+    assertThat(settled.bytesAfter()).isZero();
+  }
+
   @Test
   void policyErrorsNameTheFlag() {
     assertThatThrownBy(() -> policy(p -> p.maxAge = "two weeks")).hasMessageContaining("--max-age: 'two weeks' is not a duration");

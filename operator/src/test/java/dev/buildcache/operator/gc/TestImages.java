@@ -19,6 +19,7 @@ final class TestImages {
   private long manifestSize = 500;
   private List<Blob> blobs = new ArrayList<>();
   private List<String> children = new ArrayList<>();
+  private RepositoryImage.Hold hold;
 
   static RepositoryImage cache(String digest, Consumer<TestImages> customize) {
     return image(digest, true, customize);
@@ -75,6 +76,11 @@ final class TestImages {
     return this;
   }
 
+  TestImages hold(GcReason reason, String detail) {
+    hold = new RepositoryImage.Hold(reason, detail);
+    return this;
+  }
+
   TestImages children(String... digests) {
     children = List.of(digests);
     return this;
@@ -82,7 +88,7 @@ final class TestImages {
 
   private RepositoryImage build() {
     Instant used = lastUsed != null ? lastUsed : pushedAt;
-    return new RepositoryImage(digest, tags, cache, pushedAt, used, manifestSize, blobs, children);
+    return new RepositoryImage(digest, tags, cache, pushedAt, used, manifestSize, blobs, children, hold);
   }
 
   static RetentionPolicy policy(Consumer<RetentionPolicyFixture> customize) {
