@@ -139,6 +139,23 @@ class DeployManifestsIT {
   }
 
   @Test
+  void thePullTimeExclusionTemplateExcludesTheRoleTheOperatorRunsAs() throws Exception {
+    JsonNode template = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+        .readTree(Files.readString(Kustomize.DEPLOY.resolve("eks/pull-time-exclusion.cfn.yaml")));
+    JsonNode resource = template.path("Resources").path("OperatorPullTimeUpdateExclusion");
+    assertThat(resource.path("Type").asText()).isEqualTo("AWS::ECR::PullTimeUpdateExclusion");
+    assertThat(resource.path("Properties").path("PrincipalArn").path("Ref").asText()).isEqualTo("OperatorRoleArn");
+    // The parameter accepts what RegisterPullTimeUpdateExclusion accepts for a role: with a path, and without.
+    Pattern allowed = Pattern.compile(template.path("Parameters").path("OperatorRoleArn").path("AllowedPattern").asText());
+    assertThat(allowed.matcher(EcrProtocolServer.GC_ROLE_ARN).matches()).isTrue();
+    assertThat(allowed.matcher("arn:aws:iam::123456789012:role/buildcache-operator").matches()).isTrue();
+    assertThat(allowed.matcher("arn:aws:sts::123456789012:assumed-role/buildcache-operator/s").matches())
+        .as("an assumed-role ARN is not what the exclusion names").isFalse();
+    assertThat(Files.readString(Kustomize.DEPLOY.resolve("../docs/getting-started.md")))
+        .contains("deploy/eks/pull-time-exclusion.cfn.yaml").contains("aws ecr register-pull-time-update-exclusion");
+  }
+
+  @Test
   void monitorsPointAtPortsThatExist() throws Exception {
     List<JsonNode> docs = Kustomize.render("monitoring");
     JsonNode serviceMonitor = Kustomize.find(docs, "ServiceMonitor", "buildcache-operator");
@@ -190,6 +207,7 @@ class DeployManifestsIT {
         });
         // The GC executor's meters, recorded by the same class on the same registry.
         new ProfileMetrics(meters).gcRun("buildkite", "app", "ecr", "succeeded", Duration.ofSeconds(1), 10L, 20L, 5, false, Instant.now());
+        new ProfileMetrics(meters).pullTimes("buildkite", "app", "refreshed-by-gc");
         return meters.scrape().lines().filter(l -> !l.startsWith("#") && !l.isBlank())
             .map(l -> l.replaceAll("[{ ].*", "").replaceAll("_(bucket|count|sum|max)$", "_$1"))
             .flatMap(n -> java.util.stream.Stream.of(n, n.replaceAll("_(bucket|count|sum|max)$", "")))
