@@ -9,4 +9,4 @@ cp="operator/target/test-classes:operator/target/classes:$(cat operator/target/b
 # The 100k case runs inside the 512 MiB heap the target allows; an OutOfMemoryError fails the benchmark.
 java -Xmx512m -cp "$cp" dev.buildcache.operator.bench.GcBench plan 100000 30 0.4 "$runs"
 java -Xmx8g -cp "$cp" dev.buildcache.operator.bench.GcBench plan 1000000 10 0.4 "$runs"
-java -Xmx2g -cp "$cp" dev.buildcache.operator.bench.GcBench ecr-calls 100000 1000
+java -Xmx2g -Dbuildcache.deploy.dir=deploy -cp "$cp" dev.buildcache.operator.bench.GcBench ecr-calls 100000 1000

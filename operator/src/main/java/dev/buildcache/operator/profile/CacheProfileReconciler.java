@@ -13,6 +13,7 @@ import dev.buildcache.operator.runtime.Failures;
 import dev.buildcache.operator.runtime.StatusUpdates;
 import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.profile.lint.LintFinding;
+import dev.buildcache.operator.registry.RepositoryReference;
 import dev.buildcache.operator.validation.FieldError;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -198,6 +199,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
     lastHousekeeping = now;
     List<CacheProfile> existing = context.getPrimaryCache().list().toList();
     gc.retainProfiles(existing.stream().map(ResourceID::fromResource).collect(Collectors.toSet()));
+    gc.retainRepositories(existing.stream().map(p -> repositoryKey(p)).filter(Objects::nonNull).collect(Collectors.toSet()));
     metrics.retainProfiles(existing.stream().map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())
         .collect(Collectors.toSet()));
   }
@@ -315,6 +317,15 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   private static Optional<String> builderRef(CacheProfile profile) {
     return profile.getSpec() == null || profile.getSpec().getBuilderRef() == null
         ? Optional.empty() : Optional.ofNullable(profile.getSpec().getBuilderRef().getName());
+  }
+
+  /** The key the GC remembers a profile's repository by, or null when the spec names none. */
+  private static String repositoryKey(CacheProfile profile) {
+    try {
+      return profile.getSpec() == null ? null : RepositoryReference.parse(profile.getSpec().getRepository()).toString();
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private static Optional<String> builderKey(CacheProfile profile) {

@@ -139,6 +139,11 @@ public class ProfileGcExecutor implements AutoCloseable {
     last.keySet().retainAll(existing);
   }
 
+  /** Forgets what the GC remembers of repositories no profile names any more. */
+  public void retainRepositories(Set<String> repositories) {
+    state.retain(repositories);
+  }
+
   /**
    * Starts a run unless one is running.
    *

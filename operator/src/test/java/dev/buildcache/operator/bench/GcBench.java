@@ -146,19 +146,23 @@ public final class GcBench {
         ecr.put(cacheManifest("b" + i), "application/vnd.oci.image.manifest.v1+json", CACHE_CONFIG,
             NOW.minus(Duration.ofDays(old ? 40 : 5)), null, "cache-b" + i);
       }
-      ApiCalls calls = new ApiCalls();
       RepositoryReference ref = RepositoryReference.parse("123456789012.dkr.ecr.us-east-1.amazonaws.com/app-cache");
+      ApiCalls calls = new ApiCalls();
       StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(EcrProtocolServer.GC_ACCESS_KEY, "secret"));
-      StsClient sts = StsClient.builder().region(Region.US_EAST_1).endpointOverride(ecr.endpoint()).credentialsProvider(credentials)
-          .httpClientBuilder(ApacheHttpClient.builder()).build();
+      StsClient sts = EcrRegistryClient.stsBuilder(calls).region(Region.US_EAST_1).endpointOverride(ecr.endpoint())
+          .credentialsProvider(credentials).httpClientBuilder(ApacheHttpClient.builder()).build();
       InMemoryGcStateStore state = new InMemoryGcStateStore();
       try (EcrRegistryClient client = new EcrRegistryClient(EcrRegistryClient.builder(calls)
           .httpClientBuilder(ApacheHttpClient.builder()).region(Region.US_EAST_1).endpointOverride(ecr.endpoint())
           .credentialsProvider(credentials).build(), sts, ref, "us-east-1", calls)) {
         GcRunner runner = new GcRunner(clock, line -> {}, state);
+        System.gc();
+        long heapBefore = usedHeap();
         long start = System.nanoTime();
         GcReport first = runner.run(client, ref.toString(), policy(null), false);
         double firstSeconds = (System.nanoTime() - start) / 1e9;
+        System.gc();
+        long retained = usedHeap() - heapBefore;
         Map<String, Integer> afterFirst = client.apiCalls();
         clock.advance(Duration.ofDays(1));
         for (int i = 0; i < newPerDay; i++) {
@@ -171,8 +175,9 @@ public final class GcBench {
         Map<String, Integer> daily = new java.util.TreeMap<>();
         client.apiCalls().forEach((op, n) -> daily.put(op, n - afterFirst.getOrDefault(op, 0)));
         int n = images - first.deleted().size() + newPerDay;
-        System.out.printf(Locale.ROOT, "ecr-calls first run: %d images, %d expired deleted (expected %d), %d manifests read, calls %s, %.1f s%n",
-            images, first.deleted().size(), expired, first.manifestsRead(), afterFirst, firstSeconds);
+        System.out.printf(Locale.ROOT, "ecr-calls first run: %d images, %d expired deleted (expected %d), %d manifests read, calls %s, %.1f s; "
+                + "heap retained by the GC's memory of the repository afterwards: %.0f MiB%n",
+            images, first.deleted().size(), expired, first.manifestsRead(), afterFirst, firstSeconds, retained / 1048576.0);
         System.out.printf(Locale.ROOT, "ecr-calls next day: %d images (%d new), %d manifests read, %d deleted, calls %s = %d "
                 + "(list ceil(N/1000) = %d, reads ceil(new/100) = %d, exclusion check 2); %.1f s; pullTimes %s%n",
             n, newPerDay, second.manifestsRead(), second.deleted().size(), daily, daily.values().stream().mapToInt(Integer::intValue).sum(),

@@ -374,6 +374,17 @@ class EcrGcIT {
   }
 
   @Test
+  void theSdksOwnEndpointSettingsRouteEcrAndStsWithoutAFlag() {
+    // aws.endpointUrlEcr / aws.endpointUrlSts are the system-property twins of AWS_ENDPOINT_URL_ECR / _STS
+    ecr.serveEcrThroughSdkSetting();
+    String expired = cache("old", Duration.ofDays(40), "cache-old");
+    Cli.Result result = new Cli(clock, stateHome).exec("gc", "--repository", REPOSITORY, "--max-age", "14d", "--output", "json");
+    assertThat(result.exit()).as(result.err()).isZero();
+    assertThat(deleted(result.json())).containsExactly(expired);
+    assertThat(result.json().path("pullTimes").asText()).isEqualTo("refreshed-by-gc");
+  }
+
+  @Test
   void aRepositoryThatDoesNotExistIsOneLineNamingIt() {
     String missing = "123456789012.dkr.ecr.us-east-1.amazonaws.com/other-cache";
     Cli.Result result = new Cli(clock, stateHome).exec("gc", "--repository", missing, "--endpoint-url", ecr.endpoint().toString());

@@ -127,6 +127,18 @@ class ProfileGcExecutorTest {
   }
 
   @Test
+  void theMemoryOfRepositoriesNoProfileNamesIsForgotten() {
+    release.countDown();
+    executor.submit(profile, CacheProfileValidator.policy(profile.getSpec()), GcSchedulePlanner.Trigger.SCHEDULE, null);
+    await().atMost(Duration.ofSeconds(10)).until(() -> executor.lastRun(id).isPresent());
+    assertThat(state.size()).isEqualTo(1);
+    executor.retainRepositories(java.util.Set.of(TestProfiles.ECR_REPOSITORY));
+    assertThat(state.size()).isEqualTo(1);
+    executor.retainRepositories(java.util.Set.of());
+    assertThat(state.size()).isZero();
+  }
+
+  @Test
   void aRepositoryAnotherRunHoldsFailsThisRunWithAMessageAndLeavesTheRegistryAlone() {
     release.countDown();
     try (GcStateStore.Session held = state.open(RepositoryReference.parse(profile.getSpec().getRepository()).toString())) {

@@ -125,11 +125,16 @@ public final class EcrProtocolServer implements AutoCloseable {
   }
 
   public EcrProtocolServer() throws IOException {
+    // read before serving: a failure here must not leave the server's (non-daemon) threads running
+    principals.put(GC_ACCESS_KEY, new Principal(GC_CALLER_ARN, GC_ROLE_ARN, shippedPolicy()));
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.setExecutor(Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "ecr-protocol-server");
+      t.setDaemon(true);
+      return t;
+    }));
     server.createContext("/", this::handle);
     server.start();
-    principals.put(GC_ACCESS_KEY, new Principal(GC_CALLER_ARN, GC_ROLE_ARN, shippedPolicy()));
   }
 
   /** The IAM policy deploy/eks gives the operator's role. */

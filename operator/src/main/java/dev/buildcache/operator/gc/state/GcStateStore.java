@@ -14,6 +14,9 @@ public interface GcStateStore {
    */
   Session open(String repository);
 
+  /** Forgets the repositories not in {@code repositories} (no profile cleans them any more); a no-op where state is on disk. */
+  default void retain(java.util.Set<String> repositories) {}
+
   /** One run's hold on a repository's state. */
   interface Session extends AutoCloseable {
     RepositoryState state();

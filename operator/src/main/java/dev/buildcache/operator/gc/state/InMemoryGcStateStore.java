@@ -49,8 +49,15 @@ public final class InMemoryGcStateStore implements GcStateStore {
     };
   }
 
-  /** Forgets repositories no run has for now; the next run there starts empty. */
+  /** Forgets repositories no profile cleans any more; a run there later starts empty. */
+  @Override
   public void retain(java.util.Set<String> repositories) {
     states.keySet().retainAll(repositories);
+    locks.keySet().retainAll(repositories);
+  }
+
+  /** How many repositories are remembered. */
+  public int size() {
+    return states.size();
   }
 }

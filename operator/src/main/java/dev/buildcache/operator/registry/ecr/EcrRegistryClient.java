@@ -37,6 +37,7 @@ import software.amazon.awssdk.services.ecr.model.ImageIdentifier;
 import software.amazon.awssdk.services.ecr.model.ImageNotFoundException;
 import software.amazon.awssdk.services.ecr.model.TagStatus;
 import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.StsClientBuilder;
 
 /**
  * AWS ECR through aws-sdk-java-v2 (synchronous, Apache HTTP client; credentials from the default chain, so IRSA
@@ -74,9 +75,7 @@ public final class EcrRegistryClient implements RegistryClient {
     ApiCalls calls = new ApiCalls();
     String r = region != null ? region : repository.ecrRegion();
     EcrClientBuilder builder = builder(calls).httpClientBuilder(ApacheHttpClient.builder());
-    software.amazon.awssdk.services.sts.StsClientBuilder stsBuilder = StsClient.builder()
-        .httpClientBuilder(ApacheHttpClient.builder())
-        .overrideConfiguration(o -> o.addExecutionInterceptor(counting(calls)).apiCallTimeout(Duration.ofSeconds(30)));
+    StsClientBuilder stsBuilder = stsBuilder(calls).httpClientBuilder(ApacheHttpClient.builder());
     if (r != null) {
       builder.region(Region.of(r));
       stsBuilder.region(Region.of(r));
@@ -94,6 +93,11 @@ public final class EcrRegistryClient implements RegistryClient {
   /** A builder that counts every HTTP attempt per operation into {@code calls}. */
   public static EcrClientBuilder builder(ApiCalls calls) {
     return EcrClient.builder().overrideConfiguration(o -> o.addExecutionInterceptor(counting(calls)));
+  }
+
+  /** An STS builder that counts its calls into {@code calls}; the caller-identity check gives up after 30 s. */
+  public static StsClientBuilder stsBuilder(ApiCalls calls) {
+    return StsClient.builder().overrideConfiguration(o -> o.addExecutionInterceptor(counting(calls)).apiCallTimeout(Duration.ofSeconds(30)));
   }
 
   private static ExecutionInterceptor counting(ApiCalls calls) {
