@@ -62,6 +62,27 @@ public class InProcessKubernetes implements AutoCloseable {
         .build();
   }
 
+  /**
+   * A client that authenticates as a ServiceAccount (a bearer token, as in a pod): the API authorizes its requests
+   * with the RBAC objects it stores, and refuses the rest with the real 403.
+   */
+  public KubernetesClient serviceAccountClient(String namespace, String name, String userAgent) {
+    String token = dispatcher.serviceAccountToken(namespace, name);
+    return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent)
+            .withOauthToken(token).build())
+        .build();
+  }
+
+  /** Creates (or replaces) objects given as parsed YAML/JSON, e.g. the RBAC of deploy/base. */
+  public void apply(java.util.List<com.fasterxml.jackson.databind.JsonNode> objects) {
+    for (com.fasterxml.jackson.databind.JsonNode object : objects) {
+      io.fabric8.kubernetes.api.model.GenericKubernetesResource resource = io.fabric8.kubernetes.client.utils.Serialization
+          .jsonMapper().convertValue(object, io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
+      client.resource(resource).createOr(existing -> existing.update());
+    }
+  }
+
   /** Base URL of the API server, for a kubeconfig used by an operator in another process. */
   public String url() {
     return client.getMasterUrl().toString();

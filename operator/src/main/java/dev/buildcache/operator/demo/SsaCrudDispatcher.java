@@ -14,6 +14,7 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -33,26 +34,261 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
 
   private final List<Write> writes = new CopyOnWriteArrayList<>();
 
-  /** Any request, with who sent it (User-Agent) and how (Content-Type): what RBAC would be asked to allow. */
-  public record Request(String method, String path, String userAgent, String contentType) {}
+  /**
+   * Any request, with who sent it (User-Agent, and the user its bearer token names: null for the admin client) and
+   * how (Content-Type): what RBAC was asked to allow.
+   */
+  public record Request(String method, String path, String userAgent, String contentType, String user) {}
 
   private final List<Request> requests = new CopyOnWriteArrayList<>();
+  private final Map<String, RbacAuthorizer.User> tokens = new ConcurrentHashMap<>();
+  private volatile RbacAuthorizer rbac;
+  private volatile boolean ownerReferencesPermissionEnforcement;
+
+  /**
+   * A bearer token that authenticates as the ServiceAccount: its requests are authorized by the RBAC objects stored
+   * in this API. Requests without a known token are the cluster admin's (the tests' own client), as with a kubeconfig
+   * of {@code system:masters}.
+   */
+  public String serviceAccountToken(String namespace, String name) {
+    String token = "sa." + namespace + "." + name;
+    tokens.put(token, RbacAuthorizer.User.serviceAccount(namespace, name));
+    return token;
+  }
+
+  /**
+   * The admission plugin OwnerReferencesPermissionEnforcement (on by default on OpenShift): setting
+   * {@code blockOwnerDeletion} on an owner reference needs {@code update} on the owner's {@code finalizers}.
+   */
+  public void enforceOwnerReferencePermissions() {
+    ownerReferencesPermissionEnforcement = true;
+  }
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     String method = request.getMethod();
-    requests.add(new Request(method, request.getPath(), request.getHeader("User-Agent"), request.getHeader("Content-Type")));
-    if (request.getPath().endsWith("/selfsubjectrulesreviews")) {
-      // JOSDK checks its Lease permissions before electing a leader; this API server grants them.
-      return new MockResponse().setResponseCode(201).setBody("{\"apiVersion\":\"authorization.k8s.io/v1\","
-          + "\"kind\":\"SelfSubjectRulesReview\",\"metadata\":{},\"spec\":{},\"status\":{\"incomplete\":false,"
-          + "\"resourceRules\":[{\"verbs\":[\"get\",\"list\",\"watch\",\"create\",\"update\",\"patch\",\"delete\"],"
-          + "\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"]}],\"nonResourceRules\":[]}}");
+    RbacAuthorizer.User user = user(request);
+    requests.add(new Request(method, request.getPath(), request.getHeader("User-Agent"), request.getHeader("Content-Type"),
+        user == null ? null : user.name()));
+    String path = stripQuery(request.getPath());
+    if (path.endsWith("/selfsubjectrulesreviews")) {
+      return rulesReview(request, user);
+    }
+    if (path.endsWith("/selfsubjectaccessreviews")) {
+      return accessReview(request, user);
+    }
+    if (user != null) {
+      MockResponse refused = authorize(request, user);
+      if (refused != null) {
+        return refused;
+      }
     }
     if (!"GET".equals(method)) {
       writes.add(new Write(method, request.getPath()));
+      if (path.startsWith("/apis/rbac.authorization.k8s.io/")) {
+        rbac = null; // read again at the next authorization
+      }
     }
     return super.dispatch(request);
+  }
+
+  private RbacAuthorizer.User user(RecordedRequest request) {
+    String authorization = request.getHeader("Authorization");
+    if (authorization == null || !authorization.startsWith("Bearer ")) {
+      return null;
+    }
+    return tokens.get(authorization.substring("Bearer ".length()).trim());
+  }
+
+  /** The request's RBAC attributes, or null for a non-resource URL ({@code /version}, discovery). */
+  static RbacAuthorizer.Attributes attributes(String method, String pathAndQuery) {
+    String path = stripQuery(pathAndQuery);
+    String query = pathAndQuery.contains("?") ? pathAndQuery.substring(pathAndQuery.indexOf('?') + 1) : "";
+    String[] p = path.substring(1).split("/");
+    int i;
+    String group;
+    if (p.length >= 3 && "api".equals(p[0])) {
+      group = "";
+      i = 2;
+    } else if (p.length >= 4 && "apis".equals(p[0])) {
+      group = p[1];
+      i = 3;
+    } else {
+      return null;
+    }
+    String namespace = null;
+    if ("namespaces".equals(p[i]) && i + 2 < p.length) {
+      namespace = p[i + 1];
+      i += 2;
+    }
+    String resource = p[i];
+    String name = i + 1 < p.length ? p[i + 1] : null;
+    String subresource = i + 2 < p.length ? p[i + 2] : null;
+    String verb = switch (method) {
+      case "GET" -> name == null ? (query.contains("watch=true") || query.contains("watch=1") ? "watch" : "list") : "get";
+      case "POST" -> "create";
+      case "PUT" -> "update";
+      case "PATCH" -> "patch";
+      case "DELETE" -> name == null ? "deletecollection" : "delete";
+      default -> method.toLowerCase(java.util.Locale.ROOT);
+    };
+    return new RbacAuthorizer.Attributes(verb, group, resource, subresource, namespace, name);
+  }
+
+  /** Null when allowed; otherwise the API server's 403. */
+  private MockResponse authorize(RecordedRequest request, RbacAuthorizer.User user) {
+    RbacAuthorizer.Attributes a = attributes(request.getMethod(), request.getPath());
+    if (a == null) {
+      return null; // non-resource URLs: system:discovery and system:public-info-viewer allow every authenticated user
+    }
+    RbacAuthorizer authorizer = authorizer();
+    if (!authorizer.allowed(user, a)) {
+      return forbidden(RbacAuthorizer.forbidden(user, a), a);
+    }
+    String contentType = request.getHeader("Content-Type");
+    boolean apply = "PATCH".equals(request.getMethod()) && contentType != null && contentType.startsWith(APPLY);
+    if (apply && a.subresource() == null && handleGet(stripQuery(request.getPath())).code() == 404) {
+      // server-side apply of a missing object creates it, which RBAC checks as create
+      RbacAuthorizer.Attributes create = new RbacAuthorizer.Attributes("create", a.group(), a.resource(), null, a.namespace(), a.name());
+      if (!authorizer.allowed(user, create)) {
+        return forbidden(RbacAuthorizer.forbidden(user, create), create);
+      }
+    }
+    if (ownerReferencesPermissionEnforcement && List.of("create", "update", "patch").contains(a.verb()) && a.subresource() == null) {
+      return ownerReferences(request, user, a, authorizer);
+    }
+    return null;
+  }
+
+  /**
+   * OwnerReferencesPermissionEnforcement: an owner reference with {@code blockOwnerDeletion: true} that is new (or
+   * newly blocking) needs {@code update} on {@code <owner resource>/finalizers} of that owner.
+   */
+  private MockResponse ownerReferences(RecordedRequest request, RbacAuthorizer.User user, RbacAuthorizer.Attributes a,
+      RbacAuthorizer authorizer) {
+    JsonNode body;
+    try {
+      body = Serialization.unmarshal(utf8(request.getBody()), JsonNode.class);
+    } catch (RuntimeException e) {
+      return null; // a JSON patch of some other shape: not ours to judge here
+    }
+    if (body == null) {
+      return null;
+    }
+    JsonNode existing = null;
+    if (a.name() != null) {
+      MockResponse current = handleGet(stripQuery(request.getPath()));
+      if (current.code() == 200) {
+        existing = Serialization.unmarshal(utf8(current.getBody()), JsonNode.class);
+      }
+    }
+    for (JsonNode ref : body.path("metadata").path("ownerReferences")) {
+      if (!ref.path("blockOwnerDeletion").asBoolean(false) || alreadyBlocking(existing, ref)) {
+        continue;
+      }
+      String apiVersion = ref.path("apiVersion").asText();
+      String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+      String plural = ref.path("kind").asText().toLowerCase(java.util.Locale.ROOT) + "s";
+      RbacAuthorizer.Attributes finalizers = new RbacAuthorizer.Attributes("update", group, plural, "finalizers", a.namespace(),
+          ref.path("name").asText());
+      if (!authorizer.allowed(user, finalizers)) {
+        String target = a.resource() + (a.group().isEmpty() ? "" : "." + a.group()) + " \"" + body.path("metadata").path("name").asText() + "\"";
+        return forbidden(target + " is forbidden: cannot set blockOwnerDeletion if an ownerReference refers to a resource you "
+            + "can't set finalizers on: " + RbacAuthorizer.forbidden(user, finalizers).replaceFirst("^.* is forbidden: ", ""), a);
+      }
+    }
+    return null;
+  }
+
+  private static boolean alreadyBlocking(JsonNode existing, JsonNode ref) {
+    if (existing == null) {
+      return false;
+    }
+    for (JsonNode r : existing.path("metadata").path("ownerReferences")) {
+      if (r.path("uid").asText().equals(ref.path("uid").asText()) && r.path("blockOwnerDeletion").asBoolean(false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static MockResponse forbidden(String message, RbacAuthorizer.Attributes a) {
+    ObjectNode status = JsonNodeFactory.instance.objectNode();
+    status.put("kind", "Status").put("apiVersion", "v1").putObject("metadata");
+    status.put("status", "Failure").put("message", message).put("reason", "Forbidden");
+    ObjectNode details = status.putObject("details");
+    if (a.name() != null) {
+      details.put("name", a.name());
+    }
+    details.put("group", a.group()).put("kind", a.resource());
+    status.put("code", 403);
+    return new MockResponse().setResponseCode(403).setBody(Serialization.asJson(status));
+  }
+
+  /** The RBAC objects stored in this API, read again after any RBAC write. */
+  private RbacAuthorizer authorizer() {
+    RbacAuthorizer current = rbac;
+    if (current == null) {
+      List<JsonNode> objects = new java.util.ArrayList<>();
+      for (String kind : List.of("clusterroles", "roles", "clusterrolebindings", "rolebindings")) {
+        MockResponse list = handleGet("/apis/rbac.authorization.k8s.io/v1/" + kind);
+        if (list.code() == 200) {
+          JsonNode items = Serialization.unmarshal(utf8(list.getBody()), JsonNode.class).path("items");
+          String singular = switch (kind) {
+            case "clusterroles" -> "ClusterRole";
+            case "roles" -> "Role";
+            case "clusterrolebindings" -> "ClusterRoleBinding";
+            default -> "RoleBinding";
+          };
+          items.forEach(item -> objects.add(((ObjectNode) item.deepCopy()).put("kind", singular)));
+        }
+      }
+      current = new RbacAuthorizer(objects);
+      rbac = current;
+    }
+    return current;
+  }
+
+  /** SelfSubjectRulesReview: the rules of the caller in the namespace it asks about, from the same RBAC. */
+  private MockResponse rulesReview(RecordedRequest request, RbacAuthorizer.User user) {
+    JsonNode review = Serialization.unmarshal(utf8(request.getBody()), JsonNode.class);
+    String namespace = review.path("spec").path("namespace").asText(null);
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("apiVersion", "authorization.k8s.io/v1").put("kind", "SelfSubjectRulesReview").putObject("metadata");
+    out.set("spec", review.path("spec"));
+    ObjectNode status = out.putObject("status");
+    status.put("incomplete", false);
+    ArrayNode rules = status.putArray("resourceRules");
+    List<RbacAuthorizer.Rule> granted = user == null
+        ? List.of(new RbacAuthorizer.Rule(List.of("*"), List.of("*"), List.of("*"), List.of()))
+        : authorizer().rulesFor(user, namespace);
+    for (RbacAuthorizer.Rule rule : granted) {
+      ObjectNode r = rules.addObject();
+      rule.verbs().forEach(r.putArray("verbs")::add);
+      rule.apiGroups().forEach(r.putArray("apiGroups")::add);
+      rule.resources().forEach(r.putArray("resources")::add);
+      if (!rule.resourceNames().isEmpty()) {
+        rule.resourceNames().forEach(r.putArray("resourceNames")::add);
+      }
+    }
+    status.putArray("nonResourceRules");
+    return new MockResponse().setResponseCode(201).setBody(Serialization.asJson(out));
+  }
+
+  /** SelfSubjectAccessReview: whether the caller may do what {@code spec.resourceAttributes} says. */
+  private MockResponse accessReview(RecordedRequest request, RbacAuthorizer.User user) {
+    JsonNode review = Serialization.unmarshal(utf8(request.getBody()), JsonNode.class);
+    JsonNode ra = review.path("spec").path("resourceAttributes");
+    RbacAuthorizer.Attributes a = new RbacAuthorizer.Attributes(ra.path("verb").asText(), ra.path("group").asText(""),
+        ra.path("resource").asText(), ra.hasNonNull("subresource") && !ra.path("subresource").asText().isEmpty() ? ra.path("subresource").asText() : null,
+        ra.hasNonNull("namespace") && !ra.path("namespace").asText().isEmpty() ? ra.path("namespace").asText() : null,
+        ra.hasNonNull("name") && !ra.path("name").asText().isEmpty() ? ra.path("name").asText() : null);
+    boolean allowed = user == null || authorizer().allowed(user, a);
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("apiVersion", "authorization.k8s.io/v1").put("kind", "SelfSubjectAccessReview").putObject("metadata");
+    out.set("spec", review.path("spec"));
+    out.putObject("status").put("allowed", allowed);
+    return new MockResponse().setResponseCode(201).setBody(Serialization.asJson(out));
   }
 
   @Override
@@ -121,6 +357,11 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
       }
     });
     return result;
+  }
+
+  /** The body as text, without consuming it (the request is dispatched on afterwards). */
+  private static String utf8(io.fabric8.mockwebserver.http.Buffer body) {
+    return body == null ? "" : new String(body.getBytes(), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static String stripQuery(String path) {

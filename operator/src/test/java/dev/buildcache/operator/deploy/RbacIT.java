@@ -33,7 +33,6 @@ import org.junit.jupiter.api.Test;
  * (API group, resource, verb) that RBAC would check, and that set must equal the rules in deploy/base.
  */
 class RbacIT {
-  static final String AGENT = "buildcache-operator-under-test";
   static final String LEASE_NS = "buildcache-system";
 
   /** One permission, as RBAC checks it; {@code resource} includes a subresource ({@code cacheprofiles/status}). */
@@ -52,13 +51,12 @@ class RbacIT {
   @Test
   void grantedRulesAreExactlyTheRequestsTheOperatorMakes() throws Exception {
     Set<Permission> used;
-    try (KubernetesTestCluster cluster = new KubernetesTestCluster();
-         KubernetesClient operatorClient = cluster.newClient(AGENT)) {
+    try (KubernetesTestCluster cluster = new KubernetesTestCluster()) {
       KubernetesClient client = cluster.client();
       OperatorRuntime.Settings settings = new OperatorRuntime.Settings(Set.of(), new OperatorRuntime.LeaderElection(
           "buildcache-operator", LEASE_NS, "replica-a", Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(250), false),
           2, 1, URI.create("http://127.0.0.1:1"));
-      OperatorHarness operator = new OperatorHarness(operatorClient, settings, new SimpleMeterRegistry());
+      OperatorHarness operator = new OperatorHarness(cluster, settings, new SimpleMeterRegistry());
       try {
         exercise(client);
       } finally {
@@ -108,7 +106,7 @@ class RbacIT {
   static Set<Permission> permissions(List<SsaCrudDispatcher.Request> requests) {
     Set<Permission> out = new TreeSet<>();
     for (SsaCrudDispatcher.Request r : requests) {
-      if (r.userAgent() == null || !r.userAgent().startsWith(AGENT)) {
+      if (!OperatorHarness.USER.equals(r.user())) {
         continue;
       }
       String path = r.path().contains("?") ? r.path().substring(0, r.path().indexOf('?')) : r.path();

@@ -1,14 +1,32 @@
 package dev.buildcache.operator.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.buildcache.operator.runtime.OperatorRuntime;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.List;
+import java.util.Set;
 
-/** The real operator wiring, started against a {@link KubernetesTestCluster}. */
+/**
+ * The real operator wiring, started against a {@link KubernetesTestCluster} as its real ServiceAccount
+ * ({@code buildcache-system/buildcache-operator}) under the RBAC that {@code deploy/base} ships: a request the
+ * shipped rules do not allow gets the API server's 403, as on a real cluster.
+ */
 public final class OperatorHarness implements AutoCloseable {
+  public static final String NAMESPACE = "buildcache-system";
+  public static final String SERVICE_ACCOUNT = "buildcache-operator";
+  public static final String USER = "system:serviceaccount:" + NAMESPACE + ":" + SERVICE_ACCOUNT;
+  public static final String USER_AGENT = "buildcache-operator-under-test";
+  private static final Set<String> RBAC_KINDS = Set.of("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding");
+  private static List<JsonNode> shippedRbac;
+
   private final MeterRegistry meters;
   private final OperatorRuntime runtime;
+  private final KubernetesClient client;
 
   public OperatorHarness(KubernetesTestCluster cluster) {
     this(cluster, OperatorRuntime.Settings.defaults());
@@ -19,14 +37,26 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings, MeterRegistry meters) {
-    this(cluster.client(), settings, meters);
-  }
-
-  /** The operator with its own client, e.g. one {@link KubernetesTestCluster#newClient} made. */
-  public OperatorHarness(io.fabric8.kubernetes.client.KubernetesClient client, OperatorRuntime.Settings settings, MeterRegistry meters) {
     this.meters = meters;
+    cluster.apply(shippedRbac());
+    client = cluster.serviceAccountClient(NAMESPACE, SERVICE_ACCOUNT, USER_AGENT);
     runtime = new OperatorRuntime(client, meters, Clock.systemUTC(), settings);
     runtime.start();
+  }
+
+  /** The ClusterRole, Role and bindings of deploy/base, as kustomize renders them. */
+  public static synchronized List<JsonNode> shippedRbac() {
+    if (shippedRbac == null) {
+      try {
+        shippedRbac = Kustomize.render("base").stream().filter(d -> RBAC_KINDS.contains(d.path("kind").asText())).toList();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    return shippedRbac;
   }
 
   public MeterRegistry meters() {
@@ -40,5 +70,6 @@ public final class OperatorHarness implements AutoCloseable {
   @Override
   public void close() {
     runtime.close();
+    client.close();
   }
 }
