@@ -74,12 +74,14 @@ public class InProcessKubernetes implements AutoCloseable {
         .build();
   }
 
-  /** Creates (or replaces) objects given as parsed YAML/JSON, e.g. the RBAC of deploy/base. */
-  public void apply(java.util.List<com.fasterxml.jackson.databind.JsonNode> objects) {
+  /** Creates the objects given as parsed YAML/JSON (e.g. the RBAC of deploy/base) that do not exist yet. */
+  public void createMissing(java.util.List<com.fasterxml.jackson.databind.JsonNode> objects) {
     for (com.fasterxml.jackson.databind.JsonNode object : objects) {
       io.fabric8.kubernetes.api.model.GenericKubernetesResource resource = io.fabric8.kubernetes.client.utils.Serialization
           .jsonMapper().convertValue(object, io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
-      client.resource(resource).createOr(existing -> existing.update());
+      if (client.resource(resource).get() == null) {
+        client.resource(resource).create();
+      }
     }
   }
 

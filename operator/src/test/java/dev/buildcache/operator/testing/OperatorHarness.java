@@ -38,7 +38,7 @@ public final class OperatorHarness implements AutoCloseable {
 
   public OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings, MeterRegistry meters) {
     this.meters = meters;
-    cluster.apply(shippedRbac());
+    cluster.createMissing(shippedRbac());
     client = cluster.serviceAccountClient(NAMESPACE, SERVICE_ACCOUNT, USER_AGENT);
     runtime = new OperatorRuntime(client, meters, Clock.systemUTC(), settings);
     runtime.start();
