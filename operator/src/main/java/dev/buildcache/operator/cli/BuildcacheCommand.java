@@ -42,11 +42,39 @@ public final class BuildcacheCommand implements Runnable {
       return cmd.getCommandSpec().exitCodeOnInvalidInput();
     });
     commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
-      cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+      boolean debug = parseResult.asCommandLineList().stream().anyMatch(c -> c.getParseResult() != null
+          && c.getParseResult().hasMatchedOption("--debug"));
+      causeChain(e).forEach(line -> cmd.getErr().println(line.startsWith("  ") ? line : cmd.getCommandSpec().qualifiedName() + ": " + line));
+      if (debug) {
+        e.printStackTrace(cmd.getErr());
+      }
       return 1;
     });
     return commandLine;
   }
+
+  /**
+   * The failure and what caused it, one line each: the first line is the failure, then {@code "  caused by: "} lines
+   * down to the root. A cause whose message only repeats its wrapper's is left out, and so are wrappers without a
+   * message of their own.
+   */
+  static java.util.List<String> causeChain(Throwable e) {
+    java.util.List<String> lines = new java.util.ArrayList<>();
+    String previous = null;
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().lines().findFirst().orElse("").trim();
+      if (previous != null && (previous.contains(message) || message.isEmpty())) {
+        continue;
+      }
+      lines.add(lines.isEmpty() ? message : "  caused by: " + message);
+      previous = message;
+    }
+    return lines;
+  }
+
+  /** Every command takes it: print the stack trace of a failure after its causes. */
+  @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "On failure, print the stack trace too.")
+  boolean debug;
 
   @Override
   public void run() {

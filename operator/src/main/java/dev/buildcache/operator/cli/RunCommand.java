@@ -85,7 +85,14 @@ public final class RunCommand implements Callable<Integer> {
       client.close();
       stopped.countDown();
     }, "shutdown"));
-    runtime.start();
+    try {
+      runtime.start();
+    } catch (RuntimeException e) {
+      runtime.close();
+      health.close();
+      client.close();
+      throw e;
+    }
     LOG.info("buildcache-operator {} started; watching {}; health and metrics on :{}", VersionCommand.version(),
         watched.isEmpty() ? "all namespaces" : watched, health.port());
     stopped.await();
