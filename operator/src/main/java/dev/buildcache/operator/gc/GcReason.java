@@ -22,6 +22,8 @@ public enum GcReason {
   KEEP_LATEST("KeepLatest", false),
   WITHIN_POLICY("WithinPolicy", false),
   CHANGED_SINCE_PLANNING("ChangedSincePlanning", false),
+  /** The run was stopped (the operator shutting down or losing leadership, the profile deleted) before this batch. */
+  CANCELLED("Cancelled", false),
   DELETE_FAILED("DeleteFailed", false);
 
   private final String code;

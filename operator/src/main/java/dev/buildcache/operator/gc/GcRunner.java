@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -48,6 +49,17 @@ public final class GcRunner {
    * @throws dev.buildcache.operator.registry.RegistryException the registry could not be listed
    */
   public GcReport run(RegistryClient client, String repository, RetentionPolicy policy, boolean dryRun) {
+    return run(client, repository, policy, dryRun, () -> false);
+  }
+
+  /** Deletes in batches of {@value #DELETE_BATCH}, asking {@code cancelled} before each: a batch in flight finishes. */
+  static final int DELETE_BATCH = 100;
+
+  /**
+   * @param cancelled asked before the re-read and before each delete batch; once true, the rest of the plan is
+   *     kept as {@link GcReason#CANCELLED}
+   */
+  public GcReport run(RegistryClient client, String repository, RetentionPolicy policy, boolean dryRun, BooleanSupplier cancelled) {
     Instant started = clock.instant();
     try (GcStateStore.Session session = store.open(repository)) {
       RepositoryState state = session.state();
@@ -64,7 +76,7 @@ public final class GcRunner {
       List<GcReport.Failed> failed = new ArrayList<>();
       List<GcReport.Gone> gone = new ArrayList<>();
       if (!dryRun && !plan.deletions().isEmpty()) {
-        plan = carryOut(client, state, scan.images(), plan, failed, gone);
+        plan = carryOut(client, state, scan.images(), plan, failed, gone, cancelled);
         session.save();
       }
       List<String> notes = notes(client, session);
@@ -103,10 +115,14 @@ public final class GcRunner {
   }
 
   private GcPlan carryOut(RegistryClient client, RepositoryState state, List<RepositoryImage> images, GcPlan plan,
-      List<GcReport.Failed> failed, List<GcReport.Gone> gone) {
+      List<GcReport.Failed> failed, List<GcReport.Gone> gone, BooleanSupplier cancelled) {
     Map<String, RepositoryImage> byDigest = new HashMap<>();
     images.forEach(i -> byDigest.put(i.digest(), i));
     List<String> candidates = plan.deletions().stream().map(GcDecision::digest).toList();
+    if (cancelled.getAsBoolean()) {
+      List<GcDecision> notDone = plan.deletions().stream().map(GcRunner::cancelled).toList();
+      return GcPlanner.settle(images, plan, Set.of(), Set.of(), notDone);
+    }
     progress.accept("re-reading " + candidates.size() + " candidates");
     RegistryClient.Listing now = client.reread(candidates);
     Map<String, ListedImage> current = new HashMap<>();
@@ -135,7 +151,16 @@ public final class GcRunner {
     }
     progress.accept("deleting " + toDelete.size() + " images");
     Set<String> deleted = new HashSet<>();
-    for (RegistryClient.DeleteOutcome outcome : client.delete(toDelete)) {
+    List<RegistryClient.DeleteOutcome> outcomes = new ArrayList<>();
+    for (int i = 0; i < toDelete.size(); i += DELETE_BATCH) {
+      List<String> batch = toDelete.subList(i, Math.min(toDelete.size(), i + DELETE_BATCH));
+      if (cancelled.getAsBoolean()) {
+        toDelete.subList(i, toDelete.size()).forEach(d -> notDone.add(cancelled(byDigest.get(d))));
+        break;
+      }
+      outcomes.addAll(client.delete(batch));
+    }
+    for (RegistryClient.DeleteOutcome outcome : outcomes) {
       RepositoryImage image = byDigest.get(outcome.digest());
       switch (outcome.status()) {
         case DELETED -> deleted.add(outcome.digest());
@@ -151,6 +176,14 @@ public final class GcRunner {
     state.forget(deleted);
     state.forget(vanished);
     return GcPlanner.settle(images, plan, deleted, vanished, notDone);
+  }
+
+  private static GcDecision cancelled(GcDecision d) {
+    return new GcDecision(d.digest(), d.tags(), GcReason.CANCELLED, "the run was stopped before this deletion", 0);
+  }
+
+  private static GcDecision cancelled(RepositoryImage image) {
+    return new GcDecision(image.digest(), image.tags(), GcReason.CANCELLED, "the run was stopped before this deletion", 0);
   }
 
   /** What changed since planning, or null: a new or removed tag, a new push, a pull that was not the GC's own. */

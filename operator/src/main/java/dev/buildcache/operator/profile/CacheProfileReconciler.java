@@ -94,6 +94,8 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
             pod.getMetadata().getLabels().get(BuilderLabels.INSTANCE_KEY)))
         .build(), context);
     gc.onFinished(gcFinished::propagateEvent);
+    // a profile deleted while its GC runs: the run stops before its next batch
+    gc.profilesExist(id -> profiles.get(id).isPresent());
     return List.of(builders, pods, service.eventSource(context).orElseThrow(), gcFinished);
   }
 

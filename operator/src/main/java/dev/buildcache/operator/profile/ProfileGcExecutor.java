@@ -98,6 +98,11 @@ public class ProfileGcExecutor implements AutoCloseable {
   private final Clock clock;
   private final ThreadPoolExecutor pool;
   private final Set<ResourceID> running = ConcurrentHashMap.newKeySet();
+  /** Per running profile: set to stop the run before its next batch. */
+  private final Map<ResourceID, java.util.concurrent.atomic.AtomicBoolean> cancels = new ConcurrentHashMap<>();
+  private volatile java.util.function.Predicate<ResourceID> exists = id -> true;
+  /** How long {@link #close} lets a run finish the delete batch it is in. */
+  static final Duration BATCH_GRACE = Duration.ofSeconds(2);
   private final Map<ResourceID, Run> last = new ConcurrentHashMap<>();
   private volatile Consumer<ResourceID> onFinished = id -> {};
 
@@ -123,6 +128,16 @@ public class ProfileGcExecutor implements AutoCloseable {
   /** Who to tell that a run finished: the reconciler's event source, which triggers a reconcile of the profile. */
   public void onFinished(Consumer<ResourceID> listener) {
     this.onFinished = listener;
+  }
+
+  /** Whether a profile still exists (the reconciler's cache): a run stops before its next batch once it does not. */
+  public void profilesExist(java.util.function.Predicate<ResourceID> exists) {
+    this.exists = exists;
+  }
+
+  /** Stops every running GC before its next batch (leadership lost): the next leader runs them. */
+  public void cancelAll() {
+    cancels.values().forEach(c -> c.set(true));
   }
 
   public boolean isRunning(ResourceID profile) {
@@ -155,17 +170,21 @@ public class ProfileGcExecutor implements AutoCloseable {
     if (!running.add(id)) {
       return false;
     }
+    java.util.concurrent.atomic.AtomicBoolean cancel = new java.util.concurrent.atomic.AtomicBoolean();
+    cancels.put(id, cancel);
     try {
-      pool.execute(() -> run(id, profile, policy, trigger, request));
+      pool.execute(() -> run(id, profile, policy, trigger, request, () -> cancel.get() || !exists.test(id)));
       return true;
     } catch (RejectedExecutionException e) {
+      cancels.remove(id);
       running.remove(id);
       LOG.warn("GC of CacheProfile {} not started: {} runs already queued; it will be retried", id, pool.getQueue().size());
       return false;
     }
   }
 
-  private void run(ResourceID id, CacheProfile profile, RetentionPolicy policy, GcSchedulePlanner.Trigger trigger, String request) {
+  private void run(ResourceID id, CacheProfile profile, RetentionPolicy policy, GcSchedulePlanner.Trigger trigger, String request,
+      java.util.function.BooleanSupplier cancelled) {
     Instant started = clock.instant();
     boolean dryRun = Boolean.TRUE.equals(profile.getSpec().getDryRun());
     CacheProfileSpec.RegistryType registryType = ProfileRegistry.type(profile.getSpec());
@@ -176,7 +195,7 @@ public class ProfileGcExecutor implements AutoCloseable {
       GcReport report;
       try (RegistryClient client = clients.open(profile)) {
         report = new GcRunner(clock, line -> LOG.debug("GC of CacheProfile {}: {}", id, line), state)
-            .run(client, RepositoryReference.parse(profile.getSpec().getRepository()).toString(), policy, dryRun);
+            .run(client, RepositoryReference.parse(profile.getSpec().getRepository()).toString(), policy, dryRun, cancelled);
       }
       Result result = !report.failed().isEmpty() ? Result.PARTIALLY_FAILED
           : !report.blockers().isEmpty() ? Result.BLOCKED : Result.SUCCEEDED;
@@ -191,6 +210,7 @@ public class ProfileGcExecutor implements AutoCloseable {
     } finally {
       // Recorded before no longer running: a reconcile in between sees one or the other, never neither.
       last.put(id, run.compact());
+      cancels.remove(id);
       running.remove(id);
       onFinished.accept(id);
     }
@@ -216,8 +236,19 @@ public class ProfileGcExecutor implements AutoCloseable {
     LOG.info("GC of CacheProfile {}/{} {}: {}", namespace, name, run.result().value(), run.message());
   }
 
+  /** Stops every run before its next batch, lets a batch in flight finish for {@link #BATCH_GRACE}, then interrupts. */
   @Override
   public void close() {
-    pool.shutdownNow();
+    cancelAll();
+    pool.shutdown();
+    try {
+      if (!pool.awaitTermination(BATCH_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("GC runs did not finish their batch within {}; interrupting them", BATCH_GRACE);
+        pool.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      pool.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -7,6 +7,7 @@ import dev.buildcache.operator.metrics.BuilderMetrics;
 import dev.buildcache.operator.tls.CertificateIssuer;
 import dev.buildcache.operator.tls.TlsMaterialPlanner;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
@@ -69,10 +70,18 @@ public final class OperatorRuntime implements AutoCloseable {
     }
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OperatorRuntime.class);
   private final Operator operator;
   private final ProfileGcExecutor gc;
+  private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+  private final KubernetesClient client;
+  private final LeaderElection leaderElection;
+  private final Clock clock;
 
   public OperatorRuntime(KubernetesClient client, MeterRegistry meters, Clock clock, Settings settings) {
+    this.client = client;
+    this.leaderElection = settings.leaderElection();
+    this.clock = clock;
     this.operator = new Operator(o -> {
       o.withKubernetesClient(client)
           // Per-resource JOSDK meters would tag every series with the resource name: unbounded cardinality.
@@ -81,7 +90,8 @@ public final class OperatorRuntime implements AutoCloseable {
           // Server-side apply for every kind, Secrets and ConfigMaps included (JOSDK exempts them by default).
           .withDefaultNonSSAResource(Set.of())
           .withCloseClientOnStop(false)
-          .withReconciliationTerminationTimeout(Duration.ofSeconds(10));
+          // SIGTERM must end the process within seconds (the GC's batch and the Lease release come first).
+          .withReconciliationTerminationTimeout(Duration.ofSeconds(2));
       if (settings.leaderElection() != null) {
         LeaderElection le = settings.leaderElection();
         o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(le.leaseName())
@@ -90,7 +100,10 @@ public final class OperatorRuntime implements AutoCloseable {
             .withLeaseDuration(le.leaseDuration())
             .withRenewDeadline(le.renewDeadline())
             .withRetryPeriod(le.retryPeriod())
-            .withExitOnStopLeading(le.exitOnStopLeading())
+            // JOSDK would call System.exit when leadership ends, also when our own shutdown releases the Lease,
+            // inside the JVM's shutdown hook, where exit blocks forever. The runtime decides instead.
+            .withExitOnStopLeading(false)
+            .withLeaderCallbacks(new LeaderCallbacks(() -> { }, () -> stoppedLeading(le), leader -> { }))
             .build());
       }
     });
@@ -129,9 +142,57 @@ public final class OperatorRuntime implements AutoCloseable {
     return operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy();
   }
 
+  /**
+   * Leadership ended. During {@link #close} that is our own release of the Lease. Otherwise it was lost: GC stops
+   * before its next batch, and the process exits (unless configured not to, as in tests) so that Kubernetes restarts
+   * it as a clean follower, while another replica takes over.
+   */
+  private void stoppedLeading(LeaderElection le) {
+    if (closing.get()) {
+      return;
+    }
+    LOG.warn("lost leadership of Lease {}/{}; stopping GC{}", le.leaseNamespace(), le.leaseName(),
+        le.exitOnStopLeading() ? " and exiting" : "");
+    gc.cancelAll();
+    if (le.exitOnStopLeading()) {
+      // not from the elector's thread: exit runs the shutdown hook, which stops the elector
+      new Thread(() -> System.exit(1), "exit-on-lost-leadership").start();
+    }
+  }
+
+  /** GC first (a batch in flight finishes), then the controllers and leader election, which releases the Lease. */
   @Override
   public void close() {
-    operator.stop();
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
     gc.close();
+    operator.stop();
+    if (leaderElection != null) {
+      releaseLease(client, leaderElection, clock);
+    }
+  }
+
+  /**
+   * Gives the Lease up, as client-go's {@code ReleaseOnCancel} does (JOSDK 5.2 builds its elector without it): no
+   * holder and a duration of one second, so the next replica takes over at once instead of waiting the Lease out.
+   * Only if this replica still holds it, and with the version just read, so a new leader is never overwritten.
+   */
+  static void releaseLease(KubernetesClient client, LeaderElection le, Clock clock) {
+    try {
+      io.fabric8.kubernetes.api.model.coordination.v1.Lease lease = client.leases().inNamespace(le.leaseNamespace()).withName(le.leaseName()).get();
+      if (lease == null || lease.getSpec() == null || !le.identity().equals(lease.getSpec().getHolderIdentity())) {
+        return;
+      }
+      String now = java.time.format.DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+      String patch = "{\"metadata\":{\"resourceVersion\":\"" + lease.getMetadata().getResourceVersion() + "\"},"
+          + "\"spec\":{\"holderIdentity\":null,\"leaseDurationSeconds\":1,\"renewTime\":\"" + now + "\"}}";
+      client.leases().inNamespace(le.leaseNamespace()).withName(le.leaseName())
+          .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), patch);
+      LOG.info("released Lease {}/{}", le.leaseNamespace(), le.leaseName());
+    } catch (RuntimeException e) {
+      LOG.warn("could not release Lease {}/{}: {}; the next leader takes over when it expires", le.leaseNamespace(), le.leaseName(),
+          Failures.oneLine(e));
+    }
   }
 }

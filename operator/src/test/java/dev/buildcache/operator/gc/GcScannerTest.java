@@ -41,7 +41,14 @@ class GcScannerTest {
     @Override public boolean refusesDeletingReferencedManifests() { return ecr; }
     @Override public Listing list() { return new Listing(listed, unresolved); }
     @Override public Listing reread(Collection<String> digests) { return list(); }
-    @Override public List<DeleteOutcome> delete(List<String> digests) { return List.of(); }
+    final List<List<String>> deleteBatches = new ArrayList<>();
+
+    @Override
+    public List<DeleteOutcome> delete(List<String> digests) {
+      deleteBatches.add(List.copyOf(digests));
+      digests.forEach(d -> listed.removeIf(l -> l.digest().equals(d)));
+      return digests.stream().map(DeleteOutcome::deleted).toList();
+    }
     @Override public PullTimes pullTimes() { return PullTimes.notRecorded(); }
     @Override public Map<String, Integer> apiCalls() { return Map.of(); }
     @Override public void close() {}

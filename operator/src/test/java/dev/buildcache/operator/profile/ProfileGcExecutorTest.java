@@ -167,6 +167,21 @@ class ProfileGcExecutorTest {
         .gauge().value()).isZero();
   }
 
+  @Test
+  void aProfileDeletedWhileItsGcRunsStopsItBeforeItDeletes() {
+    release.countDown();
+    expiredImage = true;
+    executor.profilesExist(id -> false); // deleted meanwhile: the reconciler's cache no longer has it
+    executor.submit(TestProfiles.profile("app", s -> s.getRetention().setMaxAge("14d")),
+        CacheProfileValidator.policy(TestProfiles.profile("app", s -> s.getRetention().setMaxAge("14d")).getSpec()),
+        GcSchedulePlanner.Trigger.SCHEDULE, null);
+    await().atMost(Duration.ofSeconds(10)).until(() -> executor.lastRun(id).isPresent());
+    assertThat(deletes).isEmpty();
+    assertThat(executor.lastRun(id).orElseThrow().summary().deletedImages()).isZero();
+  }
+
+  volatile boolean expiredImage;
+  final List<String> deletes = new CopyOnWriteArrayList<>();
   final AtomicInteger listed = new AtomicInteger();
   volatile PullTimes pullTimes = PullTimes.unknown(null, "not checked in this test");
 
@@ -179,14 +194,21 @@ class ProfileGcExecutorTest {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      return new Listing(List.of(), List.of());
+      return new Listing(expiredImage ? List.of(new ListedImage("sha256:old", List.of("cache-old"),
+          clock.instant().minus(Duration.ofDays(40)), null, "application/vnd.oci.image.manifest.v1+json")) : List.of(), List.of());
     }
     @Override public boolean listsUntagged() { return true; }
     @Override public boolean readsArePulls() { return true; }
     @Override public boolean refusesDeletingReferencedManifests() { return true; }
-    @Override public List<ManifestRead> read(List<String> digests) { return List.of(); }
+    @Override public List<ManifestRead> read(List<String> digests) {
+      return digests.stream().map(d -> ManifestRead.read(d, new dev.buildcache.operator.registry.ManifestFacts(
+          "application/vnd.oci.image.manifest.v1+json", true, 100, List.of(), List.of()))).toList();
+    }
     @Override public Listing reread(Collection<String> digests) { return new Listing(List.of(), List.of()); }
-    @Override public List<DeleteOutcome> delete(List<String> digests) { return List.of(); }
+    @Override public List<DeleteOutcome> delete(List<String> digests) {
+      deletes.addAll(digests);
+      return digests.stream().map(DeleteOutcome::deleted).toList();
+    }
     @Override public PullTimes pullTimes() { return pullTimes; }
     @Override public Map<String, Integer> apiCalls() { return Map.of(); }
     @Override public void close() {}
