@@ -4,6 +4,7 @@ import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
 import dev.buildcache.operator.builder.desired.BuildkitdConfigFactory;
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.builder.desired.DesiredHash;
+import dev.buildcache.operator.builder.desired.KubernetesVersion;
 import dev.buildcache.operator.builder.desired.NetworkPolicyFactory;
 import dev.buildcache.operator.builder.desired.PodDisruptionBudgetFactory;
 import dev.buildcache.operator.builder.desired.SecretFactory;
@@ -30,6 +31,17 @@ import java.util.function.Function;
 public final class BuilderDependents {
   static final String TLS_MATERIAL = "buildcache.dev/tls-material";
 
+  private final KubernetesVersion version;
+
+  /** @param version the API server's, which decides how some fields are said (AppArmor) */
+  public BuilderDependents(KubernetesVersion version) {
+    this.version = version;
+  }
+
+  public BuilderDependents() {
+    this(KubernetesVersion.CURRENT);
+  }
+
   final TlsSecretDependentResource caSecret = new TlsSecretDependentResource(BuilderNames::caSecret,
       "certificate-authority", tls -> Map.of(
           SecretFactory.CA_CERT, tls.authority().certificatePem(),
@@ -42,7 +54,7 @@ public final class BuilderDependents {
   final ConfigMapDependentResource configMap = new ConfigMapDependentResource();
   final ServiceDependentResource service = new ServiceDependentResource();
   final HeadlessServiceDependentResource headlessService = new HeadlessServiceDependentResource();
-  final StatefulSetDependentResource statefulSet = new StatefulSetDependentResource();
+  final StatefulSetDependentResource statefulSet = new StatefulSetDependentResource(this);
   final PodDisruptionBudgetDependentResource podDisruptionBudget = new PodDisruptionBudgetDependentResource();
   final NetworkPolicyDependentResource networkPolicy = new NetworkPolicyDependentResource();
 
@@ -162,14 +174,19 @@ public final class BuilderDependents {
   }
 
   static final class StatefulSetDependentResource extends BuilderDependentResource<StatefulSet> {
-    StatefulSetDependentResource() { super(StatefulSet.class); }
+    private final BuilderDependents owner;
+
+    StatefulSetDependentResource(BuilderDependents owner) {
+      super(StatefulSet.class);
+      this.owner = owner;
+    }
 
     @Override
     protected String objectName(BuilderNames names) { return names.statefulSet(); }
 
     @Override
     protected StatefulSet render(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
-      return StatefulSetFactory.statefulSet(builder, configHash(builder, tls(context)));
+      return StatefulSetFactory.statefulSet(builder, configHash(builder, tls(context)), owner.version);
     }
   }
 

@@ -64,9 +64,27 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     ownerReferencesPermissionEnforcement = true;
   }
 
+  private volatile int minorVersion = 32;
+
+  /** The Kubernetes version this API plays (1.MINOR): what {@code /version} says and which fields apply knows. */
+  public void serverVersion(int minor) {
+    this.minorVersion = minor;
+  }
+
+  /**
+   * Fields of built-in kinds and the minor version that added them to the schema. A server-side apply that sets one
+   * on an older server fails as the real one does: HTTP 500 "failed to create typed patch object ... field not
+   * declared in schema" (kubernetes/kubernetes#122480).
+   */
+  static final Map<String, Integer> FIELDS_SINCE = Map.of("appArmorProfile", 30);
+
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     String method = request.getMethod();
+    if ("GET".equals(method) && "/version".equals(stripQuery(request.getPath()))) {
+      return new MockResponse().setResponseCode(200).setBody("{\"major\":\"1\",\"minor\":\"" + minorVersion + "\",\"gitVersion\":\"v1."
+          + minorVersion + ".0\",\"platform\":\"linux/amd64\"}");
+    }
     RbacAuthorizer.User user = user(request);
     requests.add(new Request(method, request.getPath(), request.getHeader("User-Agent"), request.getHeader("Content-Type"),
         user == null ? null : user.name()));
@@ -306,6 +324,15 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     String path = stripQuery(request.getPath());
     String objectPath = path.endsWith("/status") ? path.substring(0, path.length() - "/status".length()) : path;
     JsonNode applied = Serialization.unmarshal(request.getBody().readUtf8(), JsonNode.class);
+    String undeclared = undeclaredField(applied, "", minorVersion);
+    if (undeclared != null) {
+      String apiVersion = applied.path("apiVersion").asText();
+      String gvk = (apiVersion.contains("/") ? apiVersion : "/" + apiVersion) + ", Kind=" + applied.path("kind").asText();
+      String message = "failed to create typed patch object (" + applied.path("metadata").path("namespace").asText() + "/"
+          + applied.path("metadata").path("name").asText() + "; " + gvk + "): " + undeclared + ": field not declared in schema";
+      return new MockResponse().setResponseCode(500).setBody(Serialization.asJson(Map.of("kind", "Status", "apiVersion", "v1",
+          "metadata", Map.of(), "status", "Failure", "message", message, "code", 500)));
+    }
     MockResponse current = handleGet(objectPath);
     if (current.code() == 404) {
       if (!objectPath.equals(path)) {
@@ -339,6 +366,33 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     return super.handlePatch(new RecordedRequest("HTTP/1.1", HttpMethod.PATCH, path,
         Headers.builder().add("Content-Type", "application/json-patch+json").build(),
         new Buffer().writeUtf8(Serialization.asJson(ops))));
+  }
+
+  /** The SSA path of the first field the server's version does not know, or null; list items by their name key. */
+  static String undeclaredField(JsonNode node, String path, int minor) {
+    if (node.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = it.next();
+        Integer since = FIELDS_SINCE.get(field.getKey());
+        if (since != null && minor < since) {
+          return path + "." + field.getKey();
+        }
+        String found = undeclaredField(field.getValue(), path + "." + field.getKey(), minor);
+        if (found != null) {
+          return found;
+        }
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        JsonNode item = node.get(i);
+        String key = item.hasNonNull("name") ? "[name=\"" + item.get("name").asText() + "\"]" : "[" + i + "]";
+        String found = undeclaredField(item, path + key, minor);
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
   }
 
   /** Objects merge key by key; lists and scalars are replaced, as for lists without merge keys. */

@@ -2,6 +2,7 @@ package dev.buildcache.operator.runtime;
 
 import dev.buildcache.operator.builder.BuilderDependents;
 import dev.buildcache.operator.builder.BuildkitBuilderReconciler;
+import dev.buildcache.operator.builder.desired.KubernetesVersion;
 import dev.buildcache.operator.events.KubernetesEventPublisher;
 import dev.buildcache.operator.metrics.BuilderMetrics;
 import dev.buildcache.operator.tls.CertificateIssuer;
@@ -109,8 +110,9 @@ public final class OperatorRuntime implements AutoCloseable {
     });
     KubernetesEventPublisher events = new KubernetesEventPublisher(client, clock);
     TlsMaterialPlanner tlsPlanner = new TlsMaterialPlanner(new CertificateIssuer(clock, new SecureRandom()), clock);
+    KubernetesVersion version = serverVersion(client);
     operator.register(
-        new BuildkitBuilderReconciler(new BuilderDependents(), tlsPlanner, events, new BuilderMetrics(meters), clock),
+        new BuildkitBuilderReconciler(new BuilderDependents(version), tlsPlanner, events, new BuilderMetrics(meters), clock),
         o -> {
           if (!settings.namespaces().isEmpty()) {
             o.settingNamespaces(settings.namespaces());
@@ -125,6 +127,19 @@ public final class OperatorRuntime implements AutoCloseable {
         o.settingNamespaces(settings.namespaces());
       }
     });
+  }
+
+  /** The API server's version, or an error that says which is the oldest supported. */
+  static KubernetesVersion serverVersion(KubernetesClient client) {
+    io.fabric8.kubernetes.client.VersionInfo info = client.getKubernetesVersion();
+    KubernetesVersion version = KubernetesVersion.parse(info.getMajor(), info.getMinor());
+    if (!version.supported()) {
+      throw new IllegalStateException("Kubernetes " + version + " is older than 1." + KubernetesVersion.OLDEST_SUPPORTED
+          + ", the oldest version buildcache-operator supports (" + client.getMasterUrl() + " reports " + info.getGitVersion()
+          + "); upgrade the cluster");
+    }
+    LOG.info("API server {} is Kubernetes {}", client.getMasterUrl(), info.getGitVersion());
+    return version;
   }
 
   /** Runs waiting for a GC thread; a due run beyond this is retried by the next reconcile. */

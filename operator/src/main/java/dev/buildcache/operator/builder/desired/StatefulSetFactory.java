@@ -43,6 +43,11 @@ public final class StatefulSetFactory {
    *     the pods, one at a time
    */
   public static StatefulSet statefulSet(BuildkitBuilder builder, String configHash) {
+    return statefulSet(builder, configHash, KubernetesVersion.CURRENT);
+  }
+
+  /** @param version the API server's: AppArmor is the pod annotation before 1.30, the field from 1.30 */
+  public static StatefulSet statefulSet(BuildkitBuilder builder, String configHash, KubernetesVersion version) {
     BuildkitBuilderSpec spec = builder.getSpec();
     BuilderNames names = BuilderNames.of(builder);
     boolean rootless = !Boolean.FALSE.equals(spec.getRootless());
@@ -52,6 +57,9 @@ public final class StatefulSetFactory {
     Map<String, String> podAnnotations = new LinkedHashMap<>();
     podAnnotations.put(SAFE_TO_EVICT_ANNOTATION, "false");
     podAnnotations.put(CONFIG_HASH_ANNOTATION, configHash);
+    if (rootless && !version.hasAppArmorField()) {
+      podAnnotations.put(APPARMOR_ANNOTATION_PREFIX + CONTAINER, "unconfined");
+    }
 
     return new StatefulSetBuilder()
         .withNewMetadata()
@@ -81,7 +89,7 @@ public final class StatefulSetFactory {
         .withTolerations(scheduling.getTolerations())
         .withPriorityClassName(scheduling.getPriorityClassName())
         .withAffinity(scheduling.getAffinity() != null ? scheduling.getAffinity() : spreadOverNodes(names.name()))
-        .withContainers(container(spec, names, rootless, graceSeconds))
+        .withContainers(container(spec, names, rootless, graceSeconds, version))
         .addNewVolume().withName("config").withNewConfigMap().withName(names.configMap()).endConfigMap().endVolume()
         .addNewVolume().withName("certs").withNewSecret()
         .withSecretName(names.serverSecret())
@@ -97,7 +105,8 @@ public final class StatefulSetFactory {
         .build();
   }
 
-  private static Container container(BuildkitBuilderSpec spec, BuilderNames names, boolean rootless, long graceSeconds) {
+  private static Container container(BuildkitBuilderSpec spec, BuilderNames names, boolean rootless, long graceSeconds,
+      KubernetesVersion version) {
     BuildkitdPaths paths = BuildkitdPaths.of(rootless);
     List<String> args = new ArrayList<>(List.of("--config", BuildkitdPaths.CONFIG_FILE));
     if (rootless) {
@@ -119,7 +128,7 @@ public final class StatefulSetFactory {
         .withNewLifecycle().withNewPreStop().withNewExec()
         .withCommand("/bin/sh", "-c", drainScript(graceSeconds))
         .endExec().endPreStop().endLifecycle()
-        .withSecurityContext(containerSecurityContext(rootless))
+        .withSecurityContext(containerSecurityContext(rootless, version))
         .addNewVolumeMount().withName(STATE_VOLUME).withMountPath(paths.stateDir()).endVolumeMount()
         .addNewVolumeMount().withName("config").withMountPath(BuildkitdPaths.CONFIG_DIR).withReadOnly(true).endVolumeMount()
         .addNewVolumeMount().withName("certs").withMountPath(BuildkitdPaths.CERTS_DIR).withReadOnly(true).endVolumeMount()
@@ -162,18 +171,23 @@ public final class StatefulSetFactory {
         .build();
   }
 
-  private static SecurityContext containerSecurityContext(boolean rootless) {
+  private static SecurityContext containerSecurityContext(boolean rootless, KubernetesVersion version) {
     if (!rootless) {
       return new SecurityContextBuilder().withPrivileged(true).build();
     }
     // Rootless BuildKit needs user namespaces and mounts that the default seccomp and AppArmor profiles forbid.
-    return new SecurityContextBuilder()
+    SecurityContextBuilder context = new SecurityContextBuilder()
         .withRunAsUser(1000L)
         .withRunAsGroup(1000L)
-        .withNewSeccompProfile().withType("Unconfined").endSeccompProfile()
-        .withNewAppArmorProfile().withType("Unconfined").endAppArmorProfile()
-        .build();
+        .withNewSeccompProfile().withType("Unconfined").endSeccompProfile();
+    if (version.hasAppArmorField()) {
+      context.withNewAppArmorProfile().withType("Unconfined").endAppArmorProfile();
+    }
+    return context.build();
   }
+
+  /** Before 1.30 AppArmor is set per container by annotation; servers that old refuse the field. */
+  static final String APPARMOR_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
 
   private static Affinity spreadOverNodes(String builderName) {
     return new AffinityBuilder()
