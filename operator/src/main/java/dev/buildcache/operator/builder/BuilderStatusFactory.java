@@ -92,6 +92,10 @@ public final class BuilderStatusFactory {
 
   /** Conditions after a reconcile failed with an error the operator will retry. */
   public static List<Conditions.Desired> failed(String message) {
-    return List.of(new Conditions.Desired(ConditionType.DEGRADED, true, Reason.RECONCILE_ERROR, message));
+    return failed(Reason.RECONCILE_ERROR, message);
+  }
+
+  public static List<Conditions.Desired> failed(Reason reason, String message) {
+    return List.of(new Conditions.Desired(ConditionType.DEGRADED, true, reason, message));
   }
 }

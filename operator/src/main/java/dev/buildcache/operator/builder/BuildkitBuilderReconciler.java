@@ -49,7 +49,8 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
   public static final String FIELD_MANAGER = "buildcache-operator";
   private static final Logger LOG = LoggerFactory.getLogger(BuildkitBuilderReconciler.class);
   static final Duration MIN_REQUEUE = Duration.ofMinutes(1);
-  static final Duration MAX_REQUEUE = Duration.ofHours(6);
+  /** The longest a pass schedules the next one: the resync period (drift is repaired at least this often). */
+  private final Duration maxRequeue;
 
   private final BuilderDependents dependents;
   private final TlsMaterialPlanner tlsPlanner;
@@ -59,7 +60,8 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
   private InformerEventSource<CacheProfile, BuildkitBuilder> profiles;
 
   public BuildkitBuilderReconciler(BuilderDependents dependents, TlsMaterialPlanner tlsPlanner, EventPublisher events,
-      BuilderMetrics metrics, Clock clock) {
+      BuilderMetrics metrics, Clock clock, Duration maxRequeue) {
+    this.maxRequeue = maxRequeue;
     this.dependents = dependents;
     this.tlsPlanner = tlsPlanner;
     this.events = events;
@@ -125,7 +127,10 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     String message = Failures.oneLine(Failures.rootCause(e));
     LOG.warn("reconcile of BuildkitBuilder {}/{} failed: {}", builder.getMetadata().getNamespace(),
         builder.getMetadata().getName(), message);
-    UpdateControl<BuildkitBuilder> update = writeStatus(builder, StatusUpdates.copy(builder.getStatus(), BuildkitBuilderStatus::new), BuilderStatusFactory.failed(message));
+    Reason reason = Failures.find(e, dev.buildcache.operator.runtime.ObjectNameTakenException.class).isPresent()
+        ? Reason.OBJECT_NAME_TAKEN : Reason.RECONCILE_ERROR;
+    UpdateControl<BuildkitBuilder> update = writeStatus(builder, StatusUpdates.copy(builder.getStatus(), BuildkitBuilderStatus::new),
+        BuilderStatusFactory.failed(reason, message));
     return update.getResource().map(ErrorStatusUpdateControl::patchStatus).orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
   }
 
@@ -185,6 +190,6 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     if (wait.compareTo(MIN_REQUEUE) < 0) {
       return MIN_REQUEUE;
     }
-    return wait.compareTo(MAX_REQUEUE) > 0 ? MAX_REQUEUE : wait;
+    return wait.compareTo(maxRequeue) > 0 ? maxRequeue : wait;
   }
 }

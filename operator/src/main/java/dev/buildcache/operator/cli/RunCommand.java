@@ -50,6 +50,10 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--gc-threads", defaultValue = "2", description = "Registry GC runs at a time, across all profiles (default: ${DEFAULT-VALUE}).")
   int gcThreads;
 
+  @Option(names = "--resync-period", paramLabel = "DUR", defaultValue = "10m",
+      description = "Reconcile every resource at least this often, repairing drift no event shows (default: ${DEFAULT-VALUE}).")
+  String resyncPeriod;
+
   @Option(names = "--ecr-endpoint-url", paramLabel = "URL", description = "ECR API endpoint override, e.g. a VPC interface endpoint. Default: the regional endpoint.")
   java.net.URI ecrEndpoint;
 
@@ -73,7 +77,8 @@ public final class RunCommand implements Callable<Integer> {
     }
     Set<String> watched = new LinkedHashSet<>(namespaces);
     OperatorRuntime runtime = new OperatorRuntime(client, meters, Clock.systemUTC(),
-        new OperatorRuntime.Settings(watched, election, reconcileThreads, gcThreads, ecrEndpoint));
+        new OperatorRuntime.Settings(watched, election, reconcileThreads, gcThreads, ecrEndpoint)
+            .withResync(dev.buildcache.operator.units.Durations.parse(resyncPeriod)));
     HealthServer health = new HealthServer(healthPort, runtime::isHealthy, meters);
     health.start();
 

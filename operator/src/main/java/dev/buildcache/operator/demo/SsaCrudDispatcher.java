@@ -368,6 +368,37 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
         new Buffer().writeUtf8(Serialization.asJson(ops))));
   }
 
+  /**
+   * Secrets: {@code stringData} is write-only; the API server merges it into {@code data}, base64-encoded, and never
+   * stores it (kubernetes.io/docs/concepts/configuration/secret). fabric8's mock stores it as given.
+   */
+  @Override
+  public MockResponse handleCreate(RecordedRequest request) {
+    return super.handleCreate(secretStringData(request));
+  }
+
+  @Override
+  public MockResponse handleUpdate(RecordedRequest request) {
+    return super.handleUpdate(secretStringData(request));
+  }
+
+  private static RecordedRequest secretStringData(RecordedRequest request) {
+    String path = stripQuery(request.getPath());
+    if (!path.matches("^/api/v1/namespaces/[^/]+/secrets(/[^/]+)?$")) {
+      return request;
+    }
+    JsonNode body = Serialization.unmarshal(utf8(request.getBody()), JsonNode.class);
+    if (!(body instanceof ObjectNode secret) || !secret.path("stringData").isObject()) {
+      return request;
+    }
+    ObjectNode data = secret.path("data").isObject() ? (ObjectNode) secret.get("data") : secret.putObject("data");
+    secret.get("stringData").fields().forEachRemaining(e -> data.put(e.getKey(),
+        java.util.Base64.getEncoder().encodeToString(e.getValue().asText().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    secret.remove("stringData");
+    return new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(), request.getHeaders(),
+        new Buffer().writeUtf8(Serialization.asJson(secret)));
+  }
+
   /** The SSA path of the first field the server's version does not know, or null; list items by their name key. */
   static String undeclaredField(JsonNode node, String path, int minor) {
     if (node.isObject()) {

@@ -10,6 +10,7 @@ import dev.buildcache.operator.builder.desired.BuilderLabels;
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.events.EventPublisher;
 import dev.buildcache.operator.runtime.Failures;
+import dev.buildcache.operator.runtime.ObjectNameTakenException;
 import dev.buildcache.operator.runtime.StatusUpdates;
 import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.profile.lint.LintFinding;
@@ -56,7 +57,8 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   public static final String FIELD_MANAGER = "buildcache-operator";
   private static final Logger LOG = LoggerFactory.getLogger(CacheProfileReconciler.class);
   static final String BY_BUILDER = "byBuilder";
-  static final Duration MAX_REQUEUE = Duration.ofHours(6);
+  /** The longest a pass schedules the next one: the resync period (drift is repaired at least this often). */
+  private final Duration maxRequeue;
   static final Duration HOUSEKEEPING_INTERVAL = Duration.ofMinutes(1);
 
   private final ProfileServiceDependentResource service = new ProfileServiceDependentResource();
@@ -69,7 +71,8 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   private InformerEventSource<Pod, CacheProfile> pods;
   private volatile Instant lastHousekeeping = Instant.EPOCH;
 
-  public CacheProfileReconciler(ProfileGcExecutor gc, EventPublisher events, ProfileMetrics metrics, Clock clock) {
+  public CacheProfileReconciler(ProfileGcExecutor gc, EventPublisher events, ProfileMetrics metrics, Clock clock, Duration maxRequeue) {
+    this.maxRequeue = maxRequeue;
     this.gc = gc;
     this.events = events;
     this.metrics = metrics;
@@ -169,7 +172,17 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
     ReplicaAssignment a = assignment.get();
     context.managedWorkflowAndDependentResourceContext().put(ProfileServiceDependentResource.DESIRED,
         ProfileServiceFactory.service(endpoint, a.pod()));
-    service.reconcile(profile, context);
+    try {
+      service.reconcile(profile, context);
+    } catch (RuntimeException e) {
+      ObjectNameTakenException taken = Failures.find(e, ObjectNameTakenException.class).orElseThrow(() -> e);
+      // another profile's (or anyone's) Service: never overwritten; the profile says so until one is renamed
+      fields.setEndpoint(null);
+      fields.setAssignedReplica(null);
+      conditions.add(new Conditions.Desired(ConditionType.BUILDER_ASSIGNED, false, Reason.OBJECT_NAME_TAKEN, taken.getMessage()));
+      conditions.add(new Conditions.Desired(ConditionType.READY, false, Reason.OBJECT_NAME_TAKEN, taken.getMessage()));
+      return List.of();
+    }
     deleteServicesOtherThan(endpoint.service(), context);
 
     CacheConfigRenderer.Rendered rendered = CacheConfigRenderer.render(profile,
@@ -242,7 +255,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
     if (decision.trigger() != null && !gc.isRunning(id)) {
       wait = Duration.ofMinutes(1);
     }
-    return wait.compareTo(floor) < 0 ? floor : wait.compareTo(MAX_REQUEUE) > 0 ? MAX_REQUEUE : wait;
+    return wait.compareTo(floor) < 0 ? floor : wait.compareTo(maxRequeue) > 0 ? maxRequeue : wait;
   }
 
   /**

@@ -21,6 +21,16 @@ public final class Failures {
     return false;
   }
 
+  /** The first throwable of {@code type} in the cause chain, however deeply the framework wrapped it. */
+  public static <T extends Throwable> java.util.Optional<T> find(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return java.util.Optional.of(type.cast(t));
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** The innermost cause: what actually went wrong beneath the framework's wrappers. */
   public static Throwable rootCause(Throwable e) {
     Throwable root = e;

@@ -37,12 +37,14 @@ public final class OperatorRuntime implements AutoCloseable {
    * for the regional default.
    */
   public record Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads, int gcThreads,
-      URI ecrEndpoint, GcStateStore gcState) {
+      URI ecrEndpoint, GcStateStore gcState, Duration resync) {
     public static final int DEFAULT_GC_THREADS = 2;
+    /** Every resource is reconciled at least this often, so drift that no watched event shows is repaired too. */
+    public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(10);
 
-    /** With the GC's memory in this process ({@link InMemoryGcStateStore}). */
+    /** With the GC's memory in this process ({@link InMemoryGcStateStore}) and the default resync. */
     public Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads, int gcThreads, URI ecrEndpoint) {
-      this(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, null);
+      this(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, null, DEFAULT_RESYNC);
     }
 
     public static Settings defaults() {
@@ -50,13 +52,26 @@ public final class OperatorRuntime implements AutoCloseable {
     }
 
     public Settings withEcrEndpoint(URI endpoint) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, endpoint, gcState);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, endpoint, gcState, resync);
     }
 
     /** The GC's memory of each repository; the demo hands in one that already remembers its history. */
     public Settings withGcState(GcStateStore store) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, store);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, store, resync);
     }
+
+    public Settings withResync(Duration period) {
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, period);
+    }
+  }
+
+  /**
+   * Failures are retried without a cap on attempts, backing off exponentially to five minutes: a permanent
+   * failure is shown in status and Events and retried quietly, never left for the next resync.
+   */
+  static io.javaoperatorsdk.operator.processing.retry.GenericRetry retry() {
+    return io.javaoperatorsdk.operator.processing.retry.GenericRetry.defaultLimitedExponentialRetry()
+        .withoutMaxAttempts().setMaxInterval(Duration.ofMinutes(5).toMillis());
   }
 
   /**
@@ -112,8 +127,10 @@ public final class OperatorRuntime implements AutoCloseable {
     TlsMaterialPlanner tlsPlanner = new TlsMaterialPlanner(new CertificateIssuer(clock, new SecureRandom()), clock);
     KubernetesVersion version = serverVersion(client);
     operator.register(
-        new BuildkitBuilderReconciler(new BuilderDependents(version), tlsPlanner, events, new BuilderMetrics(meters), clock),
+        new BuildkitBuilderReconciler(new BuilderDependents(version), tlsPlanner, events, new BuilderMetrics(meters), clock,
+            settings.resync()),
         o -> {
+          o.withRetry(retry()).withReconciliationMaxInterval(settings.resync());
           if (!settings.namespaces().isEmpty()) {
             o.settingNamespaces(settings.namespaces());
           }
@@ -122,7 +139,8 @@ public final class OperatorRuntime implements AutoCloseable {
     GcStateStore gcState = settings.gcState() != null ? settings.gcState() : new InMemoryGcStateStore();
     gc = new ProfileGcExecutor(new RegistryClients(client, settings.ecrEndpoint()), gcState, events, profileMetrics, clock,
         settings.gcThreads(), GC_QUEUE);
-    operator.register(new CacheProfileReconciler(gc, events, profileMetrics, clock), o -> {
+    operator.register(new CacheProfileReconciler(gc, events, profileMetrics, clock, settings.resync()), o -> {
+      o.withRetry(retry()).withReconciliationMaxInterval(settings.resync());
       if (!settings.namespaces().isEmpty()) {
         o.settingNamespaces(settings.namespaces());
       }

@@ -18,6 +18,7 @@ import java.util.List;
  * write. Writes are server-side apply with the controller's field manager.
  */
 public abstract class OwnedDependentResource<R extends HasMetadata, P extends HasMetadata> extends CRUDKubernetesDependentResource<R, P> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OwnedDependentResource.class);
   private final String labelSelector;
 
   protected OwnedDependentResource(Class<R> type, String labelSelector) {
@@ -38,10 +39,38 @@ public abstract class OwnedDependentResource<R extends HasMetadata, P extends Ha
     return DesiredHash.stamp(desired);
   }
 
+  /**
+   * Converged when the live object carries our current digest and every field we set still has our value: a hand
+   * edit of a managed field is re-applied on the next pass, and a converged pass writes nothing.
+   */
   @Override
   public Matcher.Result<R> match(R actual, P owner, Context<P> context) {
     R desired = desired(owner, context);
-    return Matcher.Result.computed(DesiredHash.matches(actual, desired), desired);
+    return Matcher.Result.computed(DesiredHash.matches(actual, desired) && ManagedFields.present(desired, actual), desired);
+  }
+
+  /**
+   * The informer did not see the object, which may still exist: it lost the label the informer selects on, or it is
+   * someone else's. Ours (controlled by this owner) is applied over, which restores the labels; someone else's is
+   * never touched; only a missing one is created.
+   */
+  @Override
+  public R create(R desired, P owner, Context<P> context) {
+    @SuppressWarnings("unchecked")
+    Class<R> type = (Class<R>) desired.getClass();
+    R existing = context.getClient().resources(type).inNamespace(desired.getMetadata().getNamespace())
+        .withName(desired.getMetadata().getName()).get();
+    if (existing == null) {
+      return super.create(desired, owner, context);
+    }
+    if (ControllerReference.controls(owner, existing)) {
+      LOG.info("{} {}/{} lost the labels the operator watches it by; applying it again", existing.getKind(),
+          existing.getMetadata().getNamespace(), existing.getMetadata().getName());
+      return super.update(existing, desired, owner, context);
+    }
+    throw new ObjectNameTakenException(existing.getKind() + " " + existing.getMetadata().getNamespace() + "/"
+        + existing.getMetadata().getName() + " exists and is " + ControllerReference.describeController(existing)
+        + ", so " + owner.getKind() + " " + owner.getMetadata().getName() + " cannot have it; rename one of them");
   }
 
   @Override

@@ -62,6 +62,49 @@ class CacheProfileIT {
   }
 
   @Test
+  void aServiceNameTakenByAnotherProfileIsAConditionAndAWarningNotAnOverwrite() {
+    // builder a + profile b-c and builder a-b + profile c both want Service a-b-c
+    for (String builder : List.of("a", "a-b")) {
+      client.resource(TestBuilders.builder(builder, s -> s.setReplicas(1))).create();
+      TestPods.createReady(client, builder, 1);
+    }
+    client.resource(bounded("b-c", s -> s.setBuilderRef(new CacheProfileSpec.BuilderRef("a")))).create();
+    await().atMost(WAIT).until(() -> client.services().inNamespace(NS).withName("a-b-c").get() != null
+        && get("b-c").getStatus() != null && Conditions.isTrue(get("b-c").getStatus().getConditions(), ConditionType.READY));
+    String firstOwner = client.services().inNamespace(NS).withName("a-b-c").get().getMetadata().getOwnerReferences().get(0).getName();
+    client.resource(bounded("c", s -> s.setBuilderRef(new CacheProfileSpec.BuilderRef("a-b")))).create();
+
+    CacheProfile loser = await().atMost(WAIT).until(() -> get("c"), p -> p.getStatus() != null
+        && Conditions.find(p.getStatus().getConditions(), ConditionType.BUILDER_ASSIGNED).map(c -> "ObjectNameTaken".equals(c.getReason())).orElse(false));
+    assertThat(Conditions.find(loser.getStatus().getConditions(), ConditionType.BUILDER_ASSIGNED)).hasValueSatisfying(c -> {
+      assertThat(c.getStatus()).isEqualTo("False");
+      assertThat(c.getMessage()).contains("Service buildkite/a-b-c exists and is controlled by CacheProfile b-c")
+          .contains("rename one of them");
+    });
+    assertThat(Conditions.isTrue(loser.getStatus().getConditions(), ConditionType.READY)).isFalse();
+    await().atMost(WAIT).until(() -> events("c").stream().anyMatch(e -> "ObjectNameTaken".equals(e.getReason()) && "Warning".equals(e.getType())));
+    assertThat(client.services().inNamespace(NS).withName("a-b-c").get().getMetadata().getOwnerReferences().get(0).getName())
+        .as("the first profile keeps its Service").isEqualTo(firstOwner);
+    assertThat(Conditions.isTrue(get("b-c").getStatus().getConditions(), ConditionType.READY)).isTrue();
+  }
+
+  @Test
+  void aProfileNamedLikeTheBuildersPodServiceIsInvalid() {
+    client.resource(TestBuilders.builder("shared", s -> s.setReplicas(1))).create();
+    TestPods.createReady(client, "shared", 1);
+    client.resource(bounded("pods", s -> {})).create();
+    CacheProfile profile = await().atMost(WAIT).until(() -> get("pods"), p -> p.getStatus() != null
+        && Conditions.find(p.getStatus().getConditions(), ConditionType.VALID).isPresent());
+    assertThat(Conditions.find(profile.getStatus().getConditions(), ConditionType.VALID)).hasValueSatisfying(c -> {
+      assertThat(c.getStatus()).isEqualTo("False");
+      assertThat(c.getMessage()).contains("metadata.name").contains("shared-pods");
+    });
+    await().atMost(WAIT).until(() -> client.services().inNamespace(NS).withName("shared-pods").get() != null);
+    assertThat(client.services().inNamespace(NS).withName("shared-pods").get().getSpec().getClusterIP())
+        .as("the builder's headless Service is untouched").isEqualTo("None");
+  }
+
+  @Test
   void profileGetsItsServiceEndpointAndRenderedConfig() {
     client.resource(TestBuilders.builder("shared", s -> s.setReplicas(3))).create();
     TestPods.createReady(client, "shared", 3);

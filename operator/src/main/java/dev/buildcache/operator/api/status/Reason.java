@@ -13,6 +13,7 @@ public enum Reason {
   AS_EXPECTED("AsExpected"),
   INVALID_SPEC("InvalidSpec"),
   RECONCILE_ERROR("ReconcileError"),
+  OBJECT_NAME_TAKEN("ObjectNameTaken"),
   CERTIFICATES_VALID("CertificatesValid"),
   CERTIFICATES_ISSUED("CertificatesIssued"),
   CERTIFICATE_AUTHORITY_ROTATED("CertificateAuthorityRotated"),
