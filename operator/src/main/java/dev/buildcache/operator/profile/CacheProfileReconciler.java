@@ -148,7 +148,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
     String builderName = profile.getSpec().getBuilderRef().getName();
     Optional<BuildkitBuilder> builder = builders.get(new ResourceID(builderName, namespace));
     BuilderNames names = new BuilderNames(builderName, namespace);
-    int replicas = builder.map(b -> b.getSpec().getReplicas() == null ? 0 : b.getSpec().getReplicas()).orElse(0);
+    int replicas = builder.map(CacheProfileReconciler::routableReplicas).orElse(0);
     Set<String> readyPods = pods.list(namespace, pod -> builderName.equals(pod.getMetadata().getLabels().get(BuilderLabels.INSTANCE_KEY)) && isReady(pod))
         .map(pod -> pod.getMetadata().getName()).collect(Collectors.toSet());
     Optional<ReplicaAssignment> assignment = builder.isEmpty() ? Optional.empty()
@@ -313,6 +313,19 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
         || (c.type() == ConditionType.BUILDER_ASSIGNED && !c.status())
         || (c.type() == ConditionType.READY && !c.status() && "True".equals(transition.previousStatus()));
     return bad ? EventPublisher.Type.Warning : EventPublisher.Type.Normal;
+  }
+
+  /**
+   * The replicas profiles are routed over: the spec's, when the builder's own validator accepts it; otherwise the
+   * replicas last observed on its StatefulSet (status), which an invalid spec never changes. So a bad edit of a
+   * builder moves no profile, and fixing it needs nothing more.
+   */
+  static int routableReplicas(BuildkitBuilder builder) {
+    if (builder.getSpec() != null && dev.buildcache.operator.builder.BuilderSpecValidator.validate(builder.getSpec()).isEmpty()) {
+      return builder.getSpec().getReplicas();
+    }
+    Integer observed = builder.getStatus() == null ? null : builder.getStatus().getReplicas();
+    return observed == null ? 0 : Math.max(0, Math.min(observed, dev.buildcache.operator.routing.RendezvousRouter.MAX_REPLICAS));
   }
 
   static boolean isReady(Pod pod) {

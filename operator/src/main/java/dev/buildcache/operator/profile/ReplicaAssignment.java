@@ -31,7 +31,7 @@ public record ReplicaAssignment(String pod, String firstChoicePod, boolean ready
       return Optional.empty();
     }
     int ordinal = RendezvousRouter.assign(key, replicas, i -> readyPods.contains(builder.pod(i)));
-    String first = builder.pod(RendezvousRouter.ranking(key, replicas).get(0));
+    String first = builder.pod(RendezvousRouter.firstChoice(key, replicas));
     String pod = builder.pod(ordinal);
     return Optional.of(new ReplicaAssignment(pod, first, readyPods.contains(pod)));
   }

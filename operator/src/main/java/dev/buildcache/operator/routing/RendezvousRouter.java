@@ -14,10 +14,20 @@ import java.util.function.IntPredicate;
  */
 public final class RendezvousRouter {
 
+  /** The most replicas a builder may have (its validator's bound): the router never works for more. */
+  public static final int MAX_REPLICAS = 64;
+
   private RendezvousRouter() {}
+
+  private static void check(int replicas) {
+    if (replicas > MAX_REPLICAS) {
+      throw new IllegalArgumentException(replicas + " replicas is more than the " + MAX_REPLICAS + " a builder may have");
+    }
+  }
 
   /** Replica ordinals 0..replicas-1, best first, for {@code key}. */
   public static List<Integer> ranking(String key, int replicas) {
+    check(replicas);
     List<Integer> ordinals = new ArrayList<>(replicas);
     for (int i = 0; i < replicas; i++) {
       ordinals.add(i);
@@ -37,8 +47,36 @@ public final class RendezvousRouter {
     if (replicas <= 0) {
       return -1;
     }
-    List<Integer> ranking = ranking(key, replicas);
-    return ranking.stream().filter(ready::test).findFirst().orElse(ranking.get(0));
+    check(replicas);
+    int best = firstChoice(key, replicas);
+    long keyHash = hash64(key);
+    int bestReady = -1;
+    for (int i = 0; i < replicas; i++) {
+      if (ready.test(i) && (bestReady < 0 || before(keyHash, i, bestReady))) {
+        bestReady = i;
+      }
+    }
+    return bestReady >= 0 ? bestReady : best;
+  }
+
+  /** The top of {@code key}'s ranking, in one pass without allocating. */
+  public static int firstChoice(String key, int replicas) {
+    check(replicas);
+    long keyHash = hash64(key);
+    int best = 0;
+    for (int i = 1; i < replicas; i++) {
+      if (before(keyHash, i, best)) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  /** Whether replica {@code a} ranks before {@code b}: higher weight, then lower ordinal (as {@link #ranking}). */
+  private static boolean before(long keyHash, int a, int b) {
+    long wa = weight(keyHash, a);
+    long wb = weight(keyHash, b);
+    return wa > wb || (wa == wb && a < b);
   }
 
   static long weight(long keyHash, int replica) {

@@ -89,6 +89,57 @@ class CacheProfileIT {
   }
 
   @Test
+  void aBuilderEditThatItsValidatorRefusesMovesNoProfileAndFixingItNeedsNothingMore() {
+    client.resource(TestBuilders.builder("shared", s -> s.setReplicas(3))).create();
+    TestPods.createReady(client, "shared", 3);
+    await().atMost(WAIT).until(() -> client.apps().statefulSets().inNamespace(NS).withName("shared").get() != null);
+    TestPods.markStatefulSetReady(client, "shared", 3);
+    client.resource(bounded("app", s -> {})).create();
+    CacheProfile routed = await().atMost(WAIT).until(() -> get("app"),
+        p -> p.getStatus() != null && Conditions.isTrue(p.getStatus().getConditions(), ConditionType.READY));
+    String replica = routed.getStatus().getAssignedReplica();
+    String agentConfig = routed.getStatus().getAgentConfig();
+
+    editBuilder("shared", b -> b.getSpec().setReplicas(1000));
+    await().atMost(WAIT).until(() -> {
+      BuildkitBuilder b = client.resources(BuildkitBuilder.class).inNamespace(NS).withName("shared").get();
+      return b.getStatus() != null && Conditions.find(b.getStatus().getConditions(), ConditionType.DEGRADED)
+          .map(c -> "InvalidSpec".equals(c.getReason())).orElse(false);
+    });
+    // a pass of the profile after the bad edit still routes it where it was
+    editProfile("app", p -> p.getMetadata().getLabels().put("touched", "1"));
+    await().atMost(WAIT).until(() -> "1".equals(get("app").getMetadata().getLabels().get("touched")));
+    await().during(Duration.ofSeconds(2)).atMost(WAIT).until(() -> replica.equals(get("app").getStatus().getAssignedReplica()));
+    assertThat(get("app").getStatus().getAgentConfig()).isEqualTo(agentConfig);
+
+    editBuilder("shared", b -> b.getSpec().setReplicas(3));
+    await().atMost(WAIT).until(() -> {
+      BuildkitBuilder b = client.resources(BuildkitBuilder.class).inNamespace(NS).withName("shared").get();
+      return Conditions.find(b.getStatus().getConditions(), ConditionType.DEGRADED).map(c -> "False".equals(c.getStatus())).orElse(false);
+    });
+    assertThat(get("app").getStatus().getAssignedReplica()).isEqualTo(replica);
+  }
+
+  void editBuilder(String name, Consumer<BuildkitBuilder> change) {
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+        .until(() -> client.resources(BuildkitBuilder.class).inNamespace(NS).withName(name).edit(b -> {
+          change.accept(b);
+          return b;
+        }) != null);
+  }
+
+  void editProfile(String name, Consumer<CacheProfile> change) {
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+        .until(() -> client.resources(CacheProfile.class).inNamespace(NS).withName(name).edit(p -> {
+          if (p.getMetadata().getLabels() == null) {
+            p.getMetadata().setLabels(new java.util.HashMap<>());
+          }
+          change.accept(p);
+          return p;
+        }) != null);
+  }
+
+  @Test
   void aProfileNamedLikeTheBuildersPodServiceIsInvalid() {
     client.resource(TestBuilders.builder("shared", s -> s.setReplicas(1))).create();
     TestPods.createReady(client, "shared", 1);

@@ -71,4 +71,31 @@ class RendezvousRouterTest {
     // Pinned: a different hash would move every repository off the replica that holds its warm cache on upgrade.
     assertThat(ranking).containsExactly(2, 4, 3, 0, 1, 5);
   }
+
+  @Test
+  void theOnePassAnswersAreTheRankingsAnswers() {
+    java.util.Random random = new java.util.Random(7);
+    for (int n = 1; n <= RendezvousRouter.MAX_REPLICAS; n++) {
+      for (int k = 0; k < 20; k++) {
+        String key = "ns/profile-" + random.nextInt(1_000_000);
+        List<Integer> ranking = RendezvousRouter.ranking(key, n);
+        assertThat(RendezvousRouter.firstChoice(key, n)).isEqualTo(ranking.get(0));
+        java.util.Set<Integer> ready = new java.util.HashSet<>();
+        for (int r = 0; r < n; r++) {
+          if (random.nextBoolean()) {
+            ready.add(r);
+          }
+        }
+        int expected = ranking.stream().filter(ready::contains).findFirst().orElse(ranking.get(0));
+        assertThat(RendezvousRouter.assign(key, n, ready::contains)).isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
+  void noCountBeyondABuildersBoundIsWorkedThrough() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RendezvousRouter.assign("k", Integer.MAX_VALUE, i -> false))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than the 64 a builder may have");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RendezvousRouter.ranking("k", 65)).isInstanceOf(IllegalArgumentException.class);
+  }
 }
