@@ -16,7 +16,29 @@ import java.util.function.Function;
  */
 public final class BuilderSpecValidator {
 
+  /**
+   * A StatefulSet's pods carry {@code controller-revision-hash: <name>-<10 characters>}, a label value of at most 63
+   * characters: so at most 52 here (the API server does not check this when the StatefulSet is created).
+   */
+  public static final int MAX_NAME = 52;
+  private static final java.util.regex.Pattern DNS_LABEL = java.util.regex.Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
+
   private BuilderSpecValidator() {}
+
+  /** The spec, and the builder's name, from which every owned object's name derives. */
+  public static List<FieldError> validate(dev.buildcache.operator.api.v1alpha1.BuildkitBuilder builder) {
+    List<FieldError> errors = new ArrayList<>();
+    String name = builder.getMetadata().getName();
+    if (name.length() > MAX_NAME) {
+      errors.add(new FieldError("metadata.name", "is " + name.length() + " characters; a builder's name has at most " + MAX_NAME
+          + " (its StatefulSet's revision label and its Services derive from it): use a shorter name"));
+    } else if (!DNS_LABEL.matcher(name).matches()) {
+      errors.add(new FieldError("metadata.name", "'" + name + "' is not a DNS label (lower-case letters, digits and '-', starting "
+          + "with a letter), which its Services need: use a name without dots"));
+    }
+    errors.addAll(validate(builder.getSpec()));
+    return errors;
+  }
 
   public static List<FieldError> validate(BuildkitBuilderSpec spec) {
     List<FieldError> errors = new ArrayList<>();

@@ -91,7 +91,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
 
   @Override
   public UpdateControl<BuildkitBuilder> reconcile(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
-    List<FieldError> errors = BuilderSpecValidator.validate(builder.getSpec());
+    List<FieldError> errors = BuilderSpecValidator.validate(builder);
     if (!errors.isEmpty()) {
       String message = errors.stream().map(Object::toString).collect(Collectors.joining("; "));
       LOG.info("BuildkitBuilder {}/{} has an invalid spec, leaving its objects alone: {}",

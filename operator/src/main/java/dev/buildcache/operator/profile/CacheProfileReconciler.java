@@ -321,7 +321,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
    * builder moves no profile, and fixing it needs nothing more.
    */
   static int routableReplicas(BuildkitBuilder builder) {
-    if (builder.getSpec() != null && dev.buildcache.operator.builder.BuilderSpecValidator.validate(builder.getSpec()).isEmpty()) {
+    if (builder.getSpec() != null && dev.buildcache.operator.builder.BuilderSpecValidator.validate(builder).isEmpty()) {
       return builder.getSpec().getReplicas();
     }
     Integer observed = builder.getStatus() == null ? null : builder.getStatus().getReplicas();

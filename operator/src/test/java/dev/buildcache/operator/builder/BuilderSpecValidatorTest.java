@@ -44,4 +44,15 @@ class BuilderSpecValidatorTest {
   void namesTheFieldAndTheFix(Consumer<BuildkitBuilderSpec> change, String expected) {
     assertThat(errors(change)).anySatisfy(e -> assertThat(e).startsWith(expected));
   }
+
+  @Test
+  void aBuildersNameMustMakeItsObjectsNames() {
+    assertThat(BuilderSpecValidator.validate(TestBuilders.builder("x".repeat(52)))).isEmpty();
+    assertThat(BuilderSpecValidator.validate(TestBuilders.builder("x".repeat(60)))).singleElement().asString()
+        .startsWith("metadata.name: is 60 characters; a builder's name has at most 52");
+    assertThat(BuilderSpecValidator.validate(TestBuilders.builder("shared.v2"))).singleElement().asString()
+        .startsWith("metadata.name: 'shared.v2' is not a DNS label");
+    assertThat(BuilderSpecValidator.validate(TestBuilders.builder("1shared"))).singleElement().asString()
+        .contains("starting with a letter");
+  }
 }
