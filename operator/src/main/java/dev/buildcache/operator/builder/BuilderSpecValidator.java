@@ -85,6 +85,12 @@ public final class BuilderSpecValidator {
       if (certificate != null && certificate.compareTo(Duration.ofHours(1)) < 0) {
         errors.add(new FieldError("spec.tls.certificateDuration", "must be at least 1h"));
       }
+      Duration publish = parse(errors, "spec.tls.caPublishDelay", spec.getTls().getCaPublishDelay(), Durations::parse, false);
+      if (publish != null && renew != null && publish.compareTo(renew) >= 0) {
+        errors.add(new FieldError("spec.tls.caPublishDelay",
+            "must be shorter than spec.tls.renewBefore (" + spec.getTls().getRenewBefore()
+                + "), so certificates of the old CA are switched before they expire"));
+      }
     }
     if (spec.getDrain() == null) {
       errors.add(new FieldError("spec.drain", "must not be null; remove it to use the defaults"));

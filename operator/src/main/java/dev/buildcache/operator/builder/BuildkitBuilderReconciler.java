@@ -30,12 +30,10 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +47,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
   public static final String FIELD_MANAGER = "buildcache-operator";
   private static final Logger LOG = LoggerFactory.getLogger(BuildkitBuilderReconciler.class);
   static final Duration MIN_REQUEUE = Duration.ofMinutes(1);
+  static final Duration DEFAULT_CA_PUBLISH_DELAY = Duration.ofHours(1);
   /** The longest a pass schedules the next one: the resync period (drift is repaired at least this often). */
   private final Duration maxRequeue;
 
@@ -102,9 +101,8 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
 
     TlsMaterial tls = tlsPlanner.plan(tlsRequest(builder), storedTls(builder, context));
     dependents.reconcile(builder, context, tls);
-    tls.issued().forEach(issued -> events.publish(builder, EventPublisher.Type.Normal,
-        tls.authorityRotated() ? Reason.CERTIFICATE_AUTHORITY_ROTATED : Reason.CERTIFICATES_ISSUED,
-        "issued " + issued.certificate() + " certificate (" + issued.reason().code() + ": " + issued.reason().message() + ")"));
+    CertificateEvents.of(BuilderNames.of(builder), tls)
+        .ifPresent(e -> events.publish(builder, e.type(), e.reason(), e.message()));
 
     BuilderStatusFactory.Observed observed =
         BuilderStatusFactory.observe(builder, dependents.observedStatefulSet(builder, context), tls,
@@ -112,7 +110,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     metrics.observe(builder, observed.fields(), tls);
     metrics.reconciled("applied");
     return writeStatus(builder, observed.fields(), observed.conditions())
-        .rescheduleAfter(untilNextRenewal(builder.getSpec(), tls));
+        .rescheduleAfter(untilNextRenewal(tls));
   }
 
   @Override
@@ -163,7 +161,8 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
         "buildcache client " + names.namespace() + "/" + names.name(),
         Durations.parse(tls.getCertificateDuration()),
         Durations.parse(tls.getRenewBefore()),
-        Durations.parse(tls.getCaDuration()));
+        Durations.parse(tls.getCaDuration()),
+        tls.getCaPublishDelay() == null ? DEFAULT_CA_PUBLISH_DELAY : Durations.parse(tls.getCaPublishDelay()));
   }
 
   private TlsMaterialPlanner.Stored storedTls(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
@@ -174,19 +173,14 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
         SecretFactory.value(ca, SecretFactory.CA_CERT), SecretFactory.value(ca, SecretFactory.CA_KEY),
         SecretFactory.value(ca, SecretFactory.TRUST_BUNDLE),
         SecretFactory.value(server, SecretFactory.BUNDLE_CERT), SecretFactory.value(server, SecretFactory.BUNDLE_KEY),
-        SecretFactory.value(client, SecretFactory.BUNDLE_CERT), SecretFactory.value(client, SecretFactory.BUNDLE_KEY));
+        SecretFactory.value(server, SecretFactory.BUNDLE_CA),
+        SecretFactory.value(client, SecretFactory.BUNDLE_CERT), SecretFactory.value(client, SecretFactory.BUNDLE_KEY),
+        SecretFactory.value(client, SecretFactory.BUNDLE_CA));
   }
 
-  /** The next moment a certificate enters its renewal window, so renewal happens without any other event. */
-  private Duration untilNextRenewal(BuildkitBuilderSpec spec, TlsMaterial tls) {
-    Duration renewBefore = Durations.parse(spec.getTls().getRenewBefore());
-    Duration certificate = Durations.parse(spec.getTls().getCertificateDuration());
-    Instant next = Stream.of(
-            tls.server().notAfter().minus(renewBefore),
-            tls.client().notAfter().minus(renewBefore),
-            tls.authority().notAfter().minus(certificate))
-        .min(Instant::compareTo).orElseThrow();
-    Duration wait = Duration.between(clock.instant(), next);
+  /** The next moment a certificate changes (a renewal window opens, leaves switch CA), so it happens on time. */
+  private Duration untilNextRenewal(TlsMaterial tls) {
+    Duration wait = Duration.between(clock.instant(), tls.nextChange());
     if (wait.compareTo(MIN_REQUEUE) < 0) {
       return MIN_REQUEUE;
     }

@@ -19,8 +19,31 @@ import java.util.TreeSet;
  */
 public final class RenewalPolicy {
 
-  /** What a leaf certificate must satisfy. {@code dnsNames} is empty for client certificates. */
-  public record LeafRequirements(Instant now, Duration renewBefore, X509Certificate issuer, List<String> dnsNames) {}
+  /**
+   * How far a certificate may be off in time and still be kept: the issuer back-dates {@code notBefore} by five
+   * minutes for skew, so a certificate whose {@code notBefore} is still ahead of us was issued under a clock more
+   * than that fast, and one that is valid for more than an hour longer than policy allows from now was issued
+   * under a fast clock or a longer policy.
+   */
+  static final Duration LONGER_THAN_POLICY_TOLERANCE = Duration.ofHours(1);
+
+  /**
+   * The CAs a leaf may be signed by: the current one always; the previous ones (all in the published trust
+   * bundle) only until {@code previousTrustedUntil}, the moment every client has had the new CA for the publish
+   * delay and servers and clients switch to leaves of the new CA.
+   */
+  public record Authorities(X509Certificate current, List<X509Certificate> previous, Instant previousTrustedUntil) {
+    public static Authorities only(X509Certificate current) {
+      return new Authorities(current, List.of(), Instant.MIN);
+    }
+  }
+
+  /**
+   * What a leaf certificate must satisfy. {@code lifetime} is the policy's certificate duration; {@code dnsNames} is
+   * empty for client certificates.
+   */
+  public record LeafRequirements(Instant now, Duration lifetime, Duration renewBefore, Authorities authorities,
+      List<String> dnsNames) {}
 
   @FunctionalInterface
   interface LeafCheck {
@@ -29,7 +52,9 @@ public final class RenewalPolicy {
 
   private static final List<LeafCheck> LEAF_CHECKS = List.of(
       RenewalPolicy::keyMatchesCertificate,
-      RenewalPolicy::issuedByCurrentAuthority,
+      (existing, req) -> notYetValid(existing, req.now()),
+      (existing, req) -> longerThanPolicy(existing, req.now(), req.lifetime(), "spec.tls.certificateDuration"),
+      RenewalPolicy::issuedByAcceptedAuthority,
       RenewalPolicy::namesMatch,
       (existing, req) -> expiring(existing, req.now(), req.renewBefore()));
 
@@ -56,9 +81,11 @@ public final class RenewalPolicy {
 
   /**
    * A CA is renewed while it can still sign a full-length leaf: once less than {@code minRemaining} (the leaf
-   * lifetime) is left, a new CA is issued, so no leaf ever outlives the CA that signed it.
+   * lifetime) is left, a new CA is issued, so no leaf ever outlives the CA that signed it. A CA that is not valid
+   * yet, or valid for longer than {@code lifetime} from now, is replaced as well.
    */
-  public static Optional<RenewalReason> authority(String certificatePem, String keyPem, Instant now, Duration minRemaining) {
+  public static Optional<RenewalReason> authority(String certificatePem, String keyPem, Instant now, Duration lifetime,
+      Duration minRemaining) {
     Optional<KeyAndCertificate> parsed;
     try {
       parsed = parse(certificatePem, keyPem);
@@ -68,11 +95,16 @@ public final class RenewalPolicy {
     if (parsed.isEmpty()) {
       return Optional.of(new RenewalReason("Missing", "no CA stored yet"));
     }
-    Optional<RenewalReason> keyMismatch = keyMatchesCertificate(parsed.get(), null);
-    if (keyMismatch.isPresent()) {
-      return keyMismatch;
-    }
-    return expiring(parsed.get(), now, minRemaining);
+    return keyMatchesCertificate(parsed.get(), null)
+        .or(() -> notAnAuthority(parsed.get()))
+        .or(() -> notYetValid(parsed.get(), now))
+        .or(() -> longerThanPolicy(parsed.get(), now, lifetime, "spec.tls.caDuration"))
+        .or(() -> expiring(parsed.get(), now, minRemaining));
+  }
+
+  /** The code of a CA that can no longer sign: the operator issues a new one without the old key. */
+  public static boolean authorityLost(RenewalReason reason) {
+    return reason.code().equals("Missing") || reason.code().equals("Invalid") || reason.code().equals("KeyMismatch");
   }
 
   static Optional<KeyAndCertificate> parse(String certificatePem, String keyPem) throws Pem.InvalidPemException {
@@ -102,13 +134,55 @@ public final class RenewalPolicy {
     return Optional.of(new RenewalReason("KeyMismatch", "stored private key does not belong to the certificate"));
   }
 
-  static Optional<RenewalReason> issuedByCurrentAuthority(KeyAndCertificate existing, LeafRequirements req) {
-    try {
-      existing.certificate().verify(req.issuer().getPublicKey());
+  static Optional<RenewalReason> issuedByAcceptedAuthority(KeyAndCertificate existing, LeafRequirements req) {
+    Authorities authorities = req.authorities();
+    if (signedBy(existing.certificate(), authorities.current())) {
       return Optional.empty();
-    } catch (GeneralSecurityException e) {
-      return Optional.of(new RenewalReason("IssuerChanged", "certificate was signed by a previous CA"));
     }
+    boolean previousAccepted = req.now().isBefore(authorities.previousTrustedUntil());
+    if (previousAccepted && authorities.previous().stream().anyMatch(ca -> signedBy(existing.certificate(), ca))) {
+      return Optional.empty();
+    }
+    return Optional.of(new RenewalReason("IssuerChanged", previousAccepted
+        ? "certificate was signed by a CA that is not in the trust bundle"
+        : "certificate was signed by a previous CA; the current CA has been published in the trust bundles"));
+  }
+
+  static boolean signedBy(X509Certificate certificate, X509Certificate authority) {
+    if (!certificate.getIssuerX500Principal().equals(authority.getSubjectX500Principal())) {
+      return false;
+    }
+    try {
+      certificate.verify(authority.getPublicKey());
+      return true;
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
+  }
+
+  static Optional<RenewalReason> notYetValid(KeyAndCertificate existing, Instant now) {
+    Instant notBefore = existing.certificate().getNotBefore().toInstant();
+    if (notBefore.isAfter(now)) {
+      return Optional.of(new RenewalReason("NotYetValid",
+          "certificate is not valid before " + notBefore + ": it was issued under a clock that was ahead"));
+    }
+    return Optional.empty();
+  }
+
+  static Optional<RenewalReason> longerThanPolicy(KeyAndCertificate existing, Instant now, Duration lifetime, String field) {
+    Instant latest = now.plus(lifetime).plus(LONGER_THAN_POLICY_TOLERANCE);
+    if (existing.notAfter().isAfter(latest)) {
+      return Optional.of(new RenewalReason("LongerThanPolicy",
+          "certificate is valid until " + existing.notAfter() + ", longer than " + field + " allows from now"));
+    }
+    return Optional.empty();
+  }
+
+  static Optional<RenewalReason> notAnAuthority(KeyAndCertificate existing) {
+    if (existing.certificate().getBasicConstraints() < 0) {
+      return Optional.of(new RenewalReason("Invalid", "stored CA certificate is not a certificate authority"));
+    }
+    return Optional.empty();
   }
 
   static Optional<RenewalReason> namesMatch(KeyAndCertificate existing, LeafRequirements req) {

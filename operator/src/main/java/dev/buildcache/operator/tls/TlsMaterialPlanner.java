@@ -5,10 +5,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Turns what is stored into what must be stored: keeps every certificate that passes {@link RenewalPolicy} and
@@ -17,18 +19,32 @@ import java.util.Optional;
  */
 public class TlsMaterialPlanner {
 
-  /** What the builder asks for. */
+  /**
+   * What the builder asks for. {@code authorityPublishDelay} is how long a new CA is in every trust bundle before
+   * any leaf is signed by it, so that clients (agents outside the cluster too) can fetch it first.
+   */
   public record Request(
       String authorityName, String serverName, List<String> dnsNames, String clientName,
-      Duration certificateDuration, Duration renewBefore, Duration authorityDuration) {}
+      Duration certificateDuration, Duration renewBefore, Duration authorityDuration, Duration authorityPublishDelay) {}
 
-  /** PEM strings read from the three Secrets; any may be null. */
+  /**
+   * PEM strings read from the three Secrets; any may be null. The server and client Secrets carry the trust bundle
+   * too ({@code ca.pem}), which is how the CAs still trusted are recovered when the CA Secret is lost.
+   */
   public record Stored(
       String caCertificate, String caKey, String trustBundle,
-      String serverCertificate, String serverKey,
-      String clientCertificate, String clientKey) {
+      String serverCertificate, String serverKey, String serverTrustBundle,
+      String clientCertificate, String clientKey, String clientTrustBundle) {
     public static Stored empty() {
-      return new Stored(null, null, null, null, null, null, null);
+      return new Stored(null, null, null, null, null, null, null, null, null);
+    }
+
+    boolean anyLeaf() {
+      return present(serverCertificate) || present(clientCertificate);
+    }
+
+    private static boolean present(String pem) {
+      return pem != null && !pem.isBlank();
     }
   }
 
@@ -45,26 +61,44 @@ public class TlsMaterialPlanner {
     List<TlsMaterial.Issued> issued = new ArrayList<>();
 
     KeyAndCertificate authority;
-    Optional<RenewalReason> caReason =
-        RenewalPolicy.authority(stored.caCertificate(), stored.caKey(), now, request.certificateDuration());
+    Optional<RenewalReason> caReason = RenewalPolicy.authority(stored.caCertificate(), stored.caKey(), now,
+        request.authorityDuration(), request.certificateDuration());
     if (caReason.isPresent()) {
       authority = issuer.issueAuthority(request.authorityName(), request.authorityDuration());
       issued.add(new TlsMaterial.Issued("ca", caReason.get()));
     } else {
       authority = parseKnownGood(stored.caCertificate(), stored.caKey());
     }
-    String trustBundle = trustBundle(authority, stored, now);
+    boolean authorityLost = caReason.filter(RenewalPolicy::authorityLost).isPresent() && stored.anyLeaf();
+    List<X509Certificate> trusted = trustedAuthorities(authority, stored, now);
+    // Leaves of a previous CA stay until every client has had the new CA for the publish delay.
+    Instant switchAt = authority.certificate().getNotBefore().toInstant().plus(CertificateIssuer.BACKDATE)
+        .plus(request.authorityPublishDelay());
+    RenewalPolicy.Authorities authorities =
+        new RenewalPolicy.Authorities(authority.certificate(), trusted.subList(1, trusted.size()), switchAt);
 
     Instant leafNotAfter = min(now.plus(request.certificateDuration()), authority.notAfter());
     KeyAndCertificate server = leaf(stored.serverCertificate(), stored.serverKey(),
-        new RenewalPolicy.LeafRequirements(now, request.renewBefore(), authority.certificate(), request.dnsNames()),
+        new RenewalPolicy.LeafRequirements(now, request.certificateDuration(), request.renewBefore(), authorities, request.dnsNames()),
         () -> issuer.issueServer(authority, request.serverName(), request.dnsNames(), leafNotAfter),
         "server", issued);
     KeyAndCertificate client = leaf(stored.clientCertificate(), stored.clientKey(),
-        new RenewalPolicy.LeafRequirements(now, request.renewBefore(), authority.certificate(), List.of()),
+        new RenewalPolicy.LeafRequirements(now, request.certificateDuration(), request.renewBefore(), authorities, List.of()),
         () -> issuer.issueClient(authority, request.clientName(), leafNotAfter),
         "client", issued);
-    return new TlsMaterial(authority, trustBundle, server, client, List.copyOf(issued));
+
+    boolean switchPending = !RenewalPolicy.signedBy(server.certificate(), authority.certificate())
+        || !RenewalPolicy.signedBy(client.certificate(), authority.certificate());
+    Optional<Instant> leavesSwitchAt = switchPending ? Optional.of(switchAt) : Optional.empty();
+    Instant nextChange = Stream.of(
+            Optional.of(server.notAfter().minus(request.renewBefore())),
+            Optional.of(client.notAfter().minus(request.renewBefore())),
+            Optional.of(authority.notAfter().minus(request.certificateDuration())),
+            leavesSwitchAt)
+        .flatMap(Optional::stream).min(Instant::compareTo).orElseThrow();
+    String trustBundle = trusted.stream().map(Pem::encode).collect(Collectors.joining());
+    return new TlsMaterial(authority, trustBundle, server, client, List.copyOf(issued), authorityLost, leavesSwitchAt,
+        nextChange);
   }
 
   private static KeyAndCertificate leaf(String certificatePem, String keyPem, RenewalPolicy.LeafRequirements req,
@@ -77,27 +111,33 @@ public class TlsMaterialPlanner {
     return parseKnownGood(certificatePem, keyPem);
   }
 
-  /** The current CA first, then every earlier CA of the stored bundle that is still valid, without duplicates. */
-  static String trustBundle(KeyAndCertificate authority, Stored stored, Instant now) {
+  /**
+   * The current CA first, then every other CA certificate found in any stored bundle (the CA Secret's and the
+   * bundles the server and client Secrets carry) that is valid now, without duplicates. Reading all of them is what
+   * lets a lost CA Secret be a graceful rotation: the CAs clients trust are still known.
+   */
+  static List<X509Certificate> trustedAuthorities(KeyAndCertificate authority, Stored stored, Instant now) {
     // X509Certificate equality is by DER encoding, so the same CA read twice is kept once.
-    Map<X509Certificate, String> bundle = new LinkedHashMap<>();
-    bundle.put(authority.certificate(), Pem.encode(authority.certificate()));
-    List<X509Certificate> previous = new ArrayList<>();
-    for (String pem : new String[] {stored.caCertificate(), stored.trustBundle()}) {
-      if (pem != null && !pem.isBlank()) {
-        try {
-          previous.addAll(Pem.certificates(pem));
-        } catch (Pem.InvalidPemException e) {
-          // an unreadable old bundle only loses the old CAs, never the current one
+    Set<X509Certificate> bundle = new LinkedHashSet<>();
+    bundle.add(authority.certificate());
+    for (String pem : new String[] {stored.caCertificate(), stored.trustBundle(), stored.serverTrustBundle(), stored.clientTrustBundle()}) {
+      if (pem == null || pem.isBlank()) {
+        continue;
+      }
+      List<X509Certificate> certificates;
+      try {
+        certificates = Pem.certificates(pem);
+      } catch (Pem.InvalidPemException e) {
+        continue; // an unreadable old bundle only loses the old CAs, never the current one
+      }
+      for (X509Certificate old : certificates) {
+        boolean valid = !old.getNotBefore().toInstant().isAfter(now) && old.getNotAfter().toInstant().isAfter(now);
+        if (valid && old.getBasicConstraints() >= 0) {
+          bundle.add(old);
         }
       }
     }
-    for (X509Certificate old : previous) {
-      if (old.getNotAfter().toInstant().isAfter(now)) {
-        bundle.putIfAbsent(old, Pem.encode(old));
-      }
-    }
-    return String.join("", bundle.values());
+    return List.copyOf(bundle);
   }
 
   private static KeyAndCertificate parseKnownGood(String certificatePem, String keyPem) {

@@ -33,6 +33,8 @@ class BuilderSpecValidatorTest {
         Arguments.of((Consumer<BuildkitBuilderSpec>) s -> s.getGc().setKeepDuration("a week"), "spec.gc.keepDuration: 'a week' is not a duration"),
         Arguments.of((Consumer<BuildkitBuilderSpec>) s -> s.getTls().setRenewBefore("3000h"), "spec.tls.renewBefore: must be shorter than spec.tls.certificateDuration (2160h)"),
         Arguments.of((Consumer<BuildkitBuilderSpec>) s -> s.getTls().setCertificateDuration("50000h"), "spec.tls.certificateDuration: must not exceed spec.tls.caDuration"),
+        Arguments.of((Consumer<BuildkitBuilderSpec>) s -> s.getTls().setCaPublishDelay("400h"), "spec.tls.caPublishDelay: must be shorter than spec.tls.renewBefore (360h)"),
+        Arguments.of((Consumer<BuildkitBuilderSpec>) s -> s.getTls().setCaPublishDelay("soon"), "spec.tls.caPublishDelay: 'soon' is not a duration"),
         Arguments.of((Consumer<BuildkitBuilderSpec>) s -> s.setTls(null), "spec.tls: must not be null; mTLS is always on"),
         Arguments.of((Consumer<BuildkitBuilderSpec>) s -> s.getDrain().setTerminationGracePeriod("48h"), "spec.drain.terminationGracePeriod: must be at most 24h"),
         Arguments.of((Consumer<BuildkitBuilderSpec>) s -> s.setMaxParallelism(0), "spec.maxParallelism: must be at least 1"),

@@ -201,6 +201,42 @@ class BuildkitBuilderIT {
     assertThat(cluster.dispatcher().writesSince(touched)).as("writes by the operator after a secondary changed").isEmpty();
   }
 
+  @Test
+  void aLostCaSecretIsAWarningAndTheOldCaStaysTrustedWhileTheNewOneIsPublished() throws Exception {
+    client.resource(TestBuilders.builder("shared")).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("shared").getStatus() != null
+        && client.secrets().inNamespace(NS).withName("shared-client-tls").get() != null);
+    String oldCa = secretValue("shared-ca", "ca.crt");
+    String oldServerCertificate = secretValue("shared-server-tls", "cert.pem");
+
+    client.secrets().inNamespace(NS).withName("shared-ca").delete();
+
+    Event lost = await().atMost(Duration.ofSeconds(30)).until(() -> events("shared").stream()
+        .filter(e -> "CertificateAuthorityLost".equals(e.getReason())).findFirst().orElse(null), java.util.Objects::nonNull);
+    assertThat(lost.getType()).isEqualTo("Warning");
+    assertThat(lost.getMessage()).contains("Secret shared-ca was missing or unusable")
+        .contains("recovered from the ca.pem of shared-server-tls and shared-client-tls")
+        .contains("agents outside the cluster must fetch shared-client-tls");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      String newCa = secretValue("shared-ca", "ca.crt");
+      assertThat(newCa).isNotNull().isNotEqualTo(oldCa);
+      // both bundles trust the new and the old CA; the server keeps its certificate until the publish delay ends
+      for (String secret : List.of("shared-server-tls", "shared-client-tls")) {
+        assertThat(dev.buildcache.operator.tls.Pem.certificates(secretValue(secret, "ca.pem")))
+            .containsExactly(dev.buildcache.operator.tls.Pem.certificate(newCa), dev.buildcache.operator.tls.Pem.certificate(oldCa));
+      }
+      assertThat(secretValue("shared-server-tls", "cert.pem")).isEqualTo(oldServerCertificate);
+    });
+  }
+
+  private String secretValue(String secret, String key) {
+    io.fabric8.kubernetes.api.model.Secret s = client.secrets().inNamespace(NS).withName(secret).get();
+    if (s == null || s.getData() == null || s.getData().get(key) == null) {
+      return null;
+    }
+    return new String(java.util.Base64.getDecoder().decode(s.getData().get(key)), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   static double reconciles(OperatorHarness operator) {
     return operator.meters().counter("buildcache_reconciles_total", "controller", "buildkitbuilder", "result", "applied").count();
   }

@@ -38,7 +38,7 @@ class TlsHandshakeTest {
   static final CertificateIssuer ISSUER = new CertificateIssuer(Clock.systemUTC(), new SecureRandom());
   static final TlsMaterial MATERIAL = new TlsMaterialPlanner(ISSUER, Clock.systemUTC()).plan(
       new TlsMaterialPlanner.Request("ca", NAMES.serverName(), NAMES.serverDnsNames(), "client",
-          Duration.ofHours(2160), Duration.ofHours(360), Duration.ofHours(43800)),
+          Duration.ofHours(2160), Duration.ofHours(360), Duration.ofHours(43800), Duration.ofHours(1)),
       TlsMaterialPlanner.Stored.empty());
 
   @ParameterizedTest
@@ -67,10 +67,46 @@ class TlsHandshakeTest {
     assertThatThrownBy(() -> handshake(MATERIAL.client(), "evil.example.com")).isInstanceOf(SSLHandshakeException.class);
   }
 
+  @Test
+  void agentsThatRefreshWithinThePublishDelayKeepWorkingThroughALostCa() throws Exception {
+    dev.buildcache.operator.testing.MutableClock clock = new dev.buildcache.operator.testing.MutableClock(Instant.now());
+    TlsMaterialPlanner planner = new TlsMaterialPlanner(new CertificateIssuer(clock, new SecureRandom()), clock);
+    TlsMaterialPlanner.Request request = new TlsMaterialPlanner.Request("ca", NAMES.serverName(), NAMES.serverDnsNames(),
+        "client", Duration.ofHours(2160), Duration.ofHours(360), Duration.ofHours(43800), Duration.ofMinutes(2));
+    TlsMaterial before = planner.plan(request, TlsMaterialPlanner.Stored.empty());
+    TlsMaterial published = planner.plan(request, new TlsMaterialPlanner.Stored(null, null, null,
+        before.server().certificatePem(), before.server().keyPem(), before.trustBundle(),
+        before.client().certificatePem(), before.client().keyPem(), before.trustBundle()));
+    assertThat(published.authorityLost()).isTrue();
+
+    // while the new CA is being published: agents with the old and with the new client Secret both connect
+    assertThat(handshake(published.server(), published.trustBundle(), before.client(), before.trustBundle(), NAMES.serverName()))
+        .isEqualTo("pong");
+    assertThat(handshake(published.server(), published.trustBundle(), published.client(), published.trustBundle(), NAMES.serverName()))
+        .isEqualTo("pong");
+
+    clock.advance(Duration.ofMinutes(2));
+    TlsMaterial switched = planner.plan(request, TlsMaterialPlannerTest.stored(published));
+    assertThat(switched.issued()).extracting(TlsMaterial.Issued::certificate).containsExactly("server", "client");
+    // an agent that fetched the Secret during the publish delay still connects with its old certificate
+    assertThat(handshake(switched.server(), switched.trustBundle(), published.client(), published.trustBundle(), NAMES.serverName()))
+        .isEqualTo("pong");
+    assertThat(handshake(switched.server(), switched.trustBundle(), switched.client(), switched.trustBundle(), NAMES.serverName()))
+        .isEqualTo("pong");
+    // one that never refreshed does not trust the new server certificate: why the Warning names the Secret
+    assertThatThrownBy(() -> handshake(switched.server(), switched.trustBundle(), before.client(), before.trustBundle(), NAMES.serverName()))
+        .isInstanceOf(SSLHandshakeException.class);
+  }
+
   /** Runs one request/response over mutual TLS and returns the server's answer. */
   static String handshake(KeyAndCertificate clientIdentity, String serverName) throws Exception {
-    SSLContext serverContext = context(MATERIAL.server(), MATERIAL.trustBundle());
-    SSLContext clientContext = context(clientIdentity, MATERIAL.trustBundle());
+    return handshake(MATERIAL.server(), MATERIAL.trustBundle(), clientIdentity, MATERIAL.trustBundle(), serverName);
+  }
+
+  static String handshake(KeyAndCertificate serverIdentity, String serverTrust, KeyAndCertificate clientIdentity,
+      String clientTrust, String serverName) throws Exception {
+    SSLContext serverContext = context(serverIdentity, serverTrust);
+    SSLContext clientContext = context(clientIdentity, clientTrust);
     try (SSLServerSocket server = (SSLServerSocket) serverContext.getServerSocketFactory()
         .createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       server.setNeedClientAuth(true);

@@ -17,6 +17,7 @@ public enum Reason {
   CERTIFICATES_VALID("CertificatesValid"),
   CERTIFICATES_ISSUED("CertificatesIssued"),
   CERTIFICATE_AUTHORITY_ROTATED("CertificateAuthorityRotated"),
+  CERTIFICATE_AUTHORITY_LOST("CertificateAuthorityLost"),
   SPEC_VALID("SpecValid"),
   BUILDER_NOT_FOUND("BuilderNotFound"),
   BUILDER_NOT_READY("BuilderNotReady"),

@@ -168,12 +168,20 @@ public class BuildkitBuilderSpec {
     @JsonPropertyDescription("Lifetime of the builder's own certificate authority.")
     private String caDuration = "43800h";
 
+    @Pattern(ApiGroup.DURATION_PATTERN)
+    @Default("1h")
+    @JsonPropertyDescription("How long a new CA is in every trust bundle (ca.pem of both Secrets) before the server "
+        + "and client certificates switch to it. Agents that copy the client Secret must refresh it at least this often.")
+    private String caPublishDelay = "1h";
+
     public String getCertificateDuration() { return certificateDuration; }
     public void setCertificateDuration(String certificateDuration) { this.certificateDuration = certificateDuration; }
     public String getRenewBefore() { return renewBefore; }
     public void setRenewBefore(String renewBefore) { this.renewBefore = renewBefore; }
     public String getCaDuration() { return caDuration; }
     public void setCaDuration(String caDuration) { this.caDuration = caDuration; }
+    public String getCaPublishDelay() { return caPublishDelay; }
+    public void setCaPublishDelay(String caPublishDelay) { this.caPublishDelay = caPublishDelay; }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
