@@ -3,7 +3,7 @@ package dev.buildcache.operator.builder;
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
 import dev.buildcache.operator.builder.desired.BuilderLabels;
 import dev.buildcache.operator.builder.desired.BuilderNames;
-import dev.buildcache.operator.runtime.OwnedDependentResource;
+import dev.buildcache.operator.kernel.OwnedDependentResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 

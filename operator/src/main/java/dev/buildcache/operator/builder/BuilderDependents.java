@@ -3,7 +3,7 @@ package dev.buildcache.operator.builder;
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
 import dev.buildcache.operator.builder.desired.BuildkitdConfigFactory;
 import dev.buildcache.operator.builder.desired.BuilderNames;
-import dev.buildcache.operator.builder.desired.DesiredHash;
+import dev.buildcache.operator.kernel.DesiredHash;
 import dev.buildcache.operator.builder.desired.KubernetesVersion;
 import dev.buildcache.operator.builder.desired.NetworkPolicyFactory;
 import dev.buildcache.operator.builder.desired.PodDisruptionBudgetFactory;

@@ -10,8 +10,8 @@ import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.builder.desired.SecretFactory;
 import dev.buildcache.operator.events.EventPublisher;
-import dev.buildcache.operator.runtime.Failures;
-import dev.buildcache.operator.runtime.StatusUpdates;
+import dev.buildcache.operator.kernel.Failures;
+import dev.buildcache.operator.kernel.StatusUpdates;
 import dev.buildcache.operator.metrics.BuilderMetrics;
 import dev.buildcache.operator.tls.TlsMaterial;
 import dev.buildcache.operator.tls.TlsMaterialPlanner;
@@ -125,7 +125,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     String message = Failures.oneLine(Failures.rootCause(e));
     LOG.warn("reconcile of BuildkitBuilder {}/{} failed: {}", builder.getMetadata().getNamespace(),
         builder.getMetadata().getName(), message);
-    Reason reason = Failures.find(e, dev.buildcache.operator.runtime.ObjectNameTakenException.class).isPresent()
+    Reason reason = Failures.find(e, dev.buildcache.operator.kernel.ObjectNameTakenException.class).isPresent()
         ? Reason.OBJECT_NAME_TAKEN : Reason.RECONCILE_ERROR;
     UpdateControl<BuildkitBuilder> update = writeStatus(builder, StatusUpdates.copy(builder.getStatus(), BuildkitBuilderStatus::new),
         BuilderStatusFactory.failed(reason, message));

@@ -12,7 +12,7 @@ import dev.buildcache.operator.gc.state.RepositoryBusyException;
 import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.registry.RegistryClient;
 import dev.buildcache.operator.registry.RepositoryReference;
-import dev.buildcache.operator.runtime.Failures;
+import dev.buildcache.operator.kernel.Failures;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.buildcache.operator.profile;
 
 import dev.buildcache.operator.api.v1alpha1.CacheProfile;
-import dev.buildcache.operator.runtime.OwnedDependentResource;
+import dev.buildcache.operator.kernel.OwnedDependentResource;
 import io.fabric8.kubernetes.api.model.Service;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 

@@ -1,6 +1,7 @@
 package dev.buildcache.operator.runtime;
 
 import dev.buildcache.operator.builder.BuilderDependents;
+import dev.buildcache.operator.kernel.Failures;
 import dev.buildcache.operator.builder.BuildkitBuilderReconciler;
 import dev.buildcache.operator.builder.desired.KubernetesVersion;
 import dev.buildcache.operator.events.KubernetesEventPublisher;

@@ -1,5 +1,6 @@
 package dev.buildcache.operator.builder.desired;
 
+import dev.buildcache.operator.kernel.DesiredHash;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;

@@ -1,4 +1,4 @@
-package dev.buildcache.operator.runtime;
+package dev.buildcache.operator.kernel;
 
 /**
  * An object the operator would create exists already and is not controlled by the custom resource that wants it:

@@ -1,4 +1,4 @@
-package dev.buildcache.operator.runtime;
+package dev.buildcache.operator.kernel;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -1,4 +1,4 @@
-package dev.buildcache.operator.runtime;
+package dev.buildcache.operator.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.buildcache.operator.builder.desired;
+package dev.buildcache.operator.kernel;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;

@@ -1,4 +1,4 @@
-package dev.buildcache.operator.runtime;
+package dev.buildcache.operator.kernel;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;

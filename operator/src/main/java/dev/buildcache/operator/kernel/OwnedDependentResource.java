@@ -1,7 +1,5 @@
-package dev.buildcache.operator.runtime;
+package dev.buildcache.operator.kernel;
 
-import dev.buildcache.operator.builder.desired.ControllerReference;
-import dev.buildcache.operator.builder.desired.DesiredHash;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
