@@ -1,6 +1,5 @@
 package dev.buildcache.operator.builder;
 
-import dev.buildcache.operator.api.status.ConditionType;
 import dev.buildcache.operator.api.status.Conditions;
 import dev.buildcache.operator.api.status.Reason;
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
@@ -12,6 +11,7 @@ import dev.buildcache.operator.builder.desired.SecretFactory;
 import dev.buildcache.operator.events.EventPublisher;
 import dev.buildcache.operator.kernel.Failures;
 import dev.buildcache.operator.kernel.StatusUpdates;
+import dev.buildcache.operator.kernel.StatusWriter;
 import dev.buildcache.operator.metrics.BuilderMetrics;
 import dev.buildcache.operator.tls.TlsMaterial;
 import dev.buildcache.operator.tls.TlsMaterialPlanner;
@@ -53,7 +53,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
 
   private final BuilderDependents dependents;
   private final TlsMaterialPlanner tlsPlanner;
-  private final EventPublisher events;
+  private final StatusWriter<BuildkitBuilderStatus, BuildkitBuilder> status;
   private final BuilderMetrics metrics;
   private final Clock clock;
   private InformerEventSource<CacheProfile, BuildkitBuilder> profiles;
@@ -63,7 +63,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     this.maxRequeue = maxRequeue;
     this.dependents = dependents;
     this.tlsPlanner = tlsPlanner;
-    this.events = events;
+    this.status = new StatusWriter<>(events, clock, BuildkitBuilder::new, Set.of());
     this.metrics = metrics;
     this.clock = clock;
   }
@@ -96,21 +96,22 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
       LOG.info("BuildkitBuilder {}/{} has an invalid spec, leaving its objects alone: {}",
           builder.getMetadata().getNamespace(), builder.getMetadata().getName(), message);
       metrics.reconciled("invalid");
-      return writeStatus(builder, StatusUpdates.copy(builder.getStatus(), BuildkitBuilderStatus::new), BuilderStatusFactory.invalid(message));
+      status.write(builder, StatusUpdates.copy(builder.getStatus(), BuildkitBuilderStatus::new), BuilderStatusFactory.invalid(message),
+          List.of(), context);
+      return UpdateControl.noUpdate();
     }
 
     TlsMaterial tls = tlsPlanner.plan(tlsRequest(builder), storedTls(builder, context));
     dependents.reconcile(builder, context, tls);
-    CertificateEvents.of(BuilderNames.of(builder), tls)
-        .ifPresent(e -> events.publish(builder, e.type(), e.reason(), e.message()));
 
     BuilderStatusFactory.Observed observed =
         BuilderStatusFactory.observe(builder, dependents.observedStatefulSet(builder, context), tls,
             assignedReplicas(builder));
     metrics.observe(builder, observed.fields(), tls);
     metrics.reconciled("applied");
-    return writeStatus(builder, observed.fields(), observed.conditions())
-        .rescheduleAfter(untilNextRenewal(tls));
+    status.write(builder, observed.fields(), observed.conditions(),
+        CertificateEvents.of(BuilderNames.of(builder), tls).stream().toList(), context);
+    return UpdateControl.<BuildkitBuilder>noUpdate().rescheduleAfter(untilNextRenewal(tls));
   }
 
   @Override
@@ -127,28 +128,9 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
         builder.getMetadata().getName(), message);
     Reason reason = Failures.find(e, dev.buildcache.operator.kernel.ObjectNameTakenException.class).isPresent()
         ? Reason.OBJECT_NAME_TAKEN : Reason.RECONCILE_ERROR;
-    UpdateControl<BuildkitBuilder> update = writeStatus(builder, StatusUpdates.copy(builder.getStatus(), BuildkitBuilderStatus::new),
-        BuilderStatusFactory.failed(reason, message));
-    return update.getResource().map(ErrorStatusUpdateControl::patchStatus).orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
-  }
-
-  private UpdateControl<BuildkitBuilder> writeStatus(BuildkitBuilder builder, BuildkitBuilderStatus fields,
-      List<Conditions.Desired> conditions) {
-    BuildkitBuilderStatus previous = builder.getStatus();
-    Conditions.Merged merged = Conditions.merge(previous == null ? null : previous.getConditions(), conditions,
-        builder.getMetadata().getGeneration() == null ? 0 : builder.getMetadata().getGeneration(), clock.instant());
-    fields.setConditions(merged.conditions());
-    fields.setObservedGeneration(builder.getMetadata().getGeneration());
-    merged.transitions().forEach(t -> events.publish(builder, eventType(t), t.condition().reason(), t.condition().message()));
-    return StatusUpdates.patchIfChanged(builder, fields, BuildkitBuilder::new);
-  }
-
-  private static EventPublisher.Type eventType(Conditions.Transition transition) {
-    Conditions.Desired c = transition.condition();
-    boolean bad = (c.type() == ConditionType.DEGRADED && c.status())
-        || (c.type() == ConditionType.READY && !c.status() && "True".equals(transition.previousStatus()))
-        || (c.type() == ConditionType.CERTIFICATES_READY && !c.status());
-    return bad ? EventPublisher.Type.Warning : EventPublisher.Type.Normal;
+    status.writeFailure(builder, StatusUpdates.copy(builder.getStatus(), BuildkitBuilderStatus::new),
+        BuilderStatusFactory.failed(reason, message), context);
+    return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
   static TlsMaterialPlanner.Request tlsRequest(BuildkitBuilder builder) {

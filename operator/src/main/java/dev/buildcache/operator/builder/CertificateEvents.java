@@ -2,6 +2,7 @@ package dev.buildcache.operator.builder;
 
 import dev.buildcache.operator.api.status.Reason;
 import dev.buildcache.operator.builder.desired.BuilderNames;
+import dev.buildcache.operator.events.Announcement;
 import dev.buildcache.operator.events.EventPublisher;
 import dev.buildcache.operator.tls.TlsMaterial;
 import java.util.Optional;
@@ -13,11 +14,9 @@ import java.util.stream.Collectors;
  * switch; routine issuance says what and why. A pass that issued nothing says nothing.
  */
 final class CertificateEvents {
-  record Event(EventPublisher.Type type, Reason reason, String message) {}
-
   private CertificateEvents() {}
 
-  static Optional<Event> of(BuilderNames names, TlsMaterial tls) {
+  static Optional<Announcement> of(BuilderNames names, TlsMaterial tls) {
     if (tls.issued().isEmpty()) {
       return Optional.empty();
     }
@@ -33,13 +32,13 @@ final class CertificateEvents {
           ? "the CAs clients trust were recovered from the ca.pem of " + names.serverSecret() + " and " + names.clientSecret()
           : "no CA clients trust could be recovered, so clients with the old ca.pem fail until they fetch "
               + names.clientSecret();
-      return Optional.of(new Event(EventPublisher.Type.Warning, Reason.CERTIFICATE_AUTHORITY_LOST,
+      return Optional.of(new Announcement(EventPublisher.Type.Warning, Reason.CERTIFICATE_AUTHORITY_LOST,
           "Secret " + names.caSecret() + " was missing or unusable; issued " + issued + "; " + recovered + switching));
     }
     if (tls.authorityRotated()) {
-      return Optional.of(new Event(EventPublisher.Type.Normal, Reason.CERTIFICATE_AUTHORITY_ROTATED,
+      return Optional.of(new Announcement(EventPublisher.Type.Normal, Reason.CERTIFICATE_AUTHORITY_ROTATED,
           "issued " + issued + " and published it in the trust bundles" + switching));
     }
-    return Optional.of(new Event(EventPublisher.Type.Normal, Reason.CERTIFICATES_ISSUED, "issued " + issued));
+    return Optional.of(new Announcement(EventPublisher.Type.Normal, Reason.CERTIFICATES_ISSUED, "issued " + issued));
   }
 }

@@ -230,6 +230,23 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     return false;
   }
 
+  /**
+   * A write whose resourceVersion precondition failed: the API server's 409 (OptimisticLockErrorMsg in
+   * k8s.io/apiserver/pkg/registry/generic/registry/store.go), for apply as for update.
+   */
+  static MockResponse conflict(String path, String name) {
+    RbacAuthorizer.Attributes a = attributes("PATCH", path);
+    String resource = a.resource() + (a.group().isEmpty() ? "" : "." + a.group());
+    ObjectNode status = JsonNodeFactory.instance.objectNode();
+    status.put("kind", "Status").put("apiVersion", "v1").putObject("metadata");
+    status.put("status", "Failure").put("message", "Operation cannot be fulfilled on " + resource + " \"" + name
+        + "\": the object has been modified; please apply your changes to the latest version and try again");
+    status.put("reason", "Conflict");
+    status.putObject("details").put("name", name).put("group", a.group()).put("kind", a.resource());
+    status.put("code", 409);
+    return new MockResponse().setResponseCode(409).setBody(Serialization.asJson(status));
+  }
+
   private static MockResponse forbidden(String message, RbacAuthorizer.Attributes a) {
     ObjectNode status = JsonNodeFactory.instance.objectNode();
     status.put("kind", "Status").put("apiVersion", "v1").putObject("metadata");
@@ -344,6 +361,10 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
           new Buffer().writeUtf8(Serialization.asJson(applied))));
     }
     JsonNode existing = Serialization.unmarshal(current.getBody().readUtf8(), JsonNode.class);
+    String precondition = applied.path("metadata").path("resourceVersion").asText(null);
+    if (precondition != null && !precondition.equals(existing.path("metadata").path("resourceVersion").asText())) {
+      return conflict(request.getPath(), existing.path("metadata").path("name").asText());
+    }
     JsonNode merged = merge(existing.deepCopy(), applied);
     if (!applied.path("metadata").hasNonNull("resourceVersion") && merged.path("metadata") instanceof ObjectNode metadata) {
       // Server-side apply is not optimistic unless the applied object names a version (JOSDK's create-only apply).

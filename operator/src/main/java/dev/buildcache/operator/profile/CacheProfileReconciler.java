@@ -8,10 +8,12 @@ import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.api.v1alpha1.CacheProfileStatus;
 import dev.buildcache.operator.builder.desired.BuilderLabels;
 import dev.buildcache.operator.builder.desired.BuilderNames;
+import dev.buildcache.operator.events.Announcement;
 import dev.buildcache.operator.events.EventPublisher;
 import dev.buildcache.operator.kernel.Failures;
 import dev.buildcache.operator.kernel.ObjectNameTakenException;
 import dev.buildcache.operator.kernel.StatusUpdates;
+import dev.buildcache.operator.kernel.StatusWriter;
 import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.profile.lint.LintFinding;
 import dev.buildcache.operator.registry.RepositoryReference;
@@ -64,7 +66,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   private final ProfileServiceDependentResource service = new ProfileServiceDependentResource();
   private final SimpleInboundEventSource<CacheProfile> gcFinished = new SimpleInboundEventSource<>("gc-finished");
   private final ProfileGcExecutor gc;
-  private final EventPublisher events;
+  private final StatusWriter<CacheProfileStatus, CacheProfile> status;
   private final ProfileMetrics metrics;
   private final Clock clock;
   private InformerEventSource<BuildkitBuilder, CacheProfile> builders;
@@ -74,7 +76,8 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   public CacheProfileReconciler(ProfileGcExecutor gc, EventPublisher events, ProfileMetrics metrics, Clock clock, Duration maxRequeue) {
     this.maxRequeue = maxRequeue;
     this.gc = gc;
-    this.events = events;
+    // GC runs and lint findings announce themselves; the other conditions announce their changes.
+    this.status = new StatusWriter<>(events, clock, CacheProfile::new, Set.of(ConditionType.GC_SUCCEEDED, ConditionType.LINT_CLEAN));
     this.metrics = metrics;
     this.clock = clock;
   }
@@ -125,7 +128,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
       conditions.add(new Conditions.Desired(ConditionType.READY, false, Reason.INVALID_SPEC, "the spec is invalid; see the Valid condition"));
       fields.setNextGcTime(null);
       metrics.reconciled("invalid");
-      return writeStatus(profile, fields, conditions, List.of());
+      return writeStatus(profile, fields, conditions, List.of(), context);
     }
     String maxAge = CacheProfileValidator.maxAgeMeaning(profile.getSpec());
     conditions.add(new Conditions.Desired(ConditionType.VALID, true, Reason.SPEC_VALID,
@@ -134,7 +137,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
     List<LintFinding> findings = route(profile, context, fields, conditions);
     Duration requeue = scheduleGc(profile, id, fields);
     metrics.reconciled("applied");
-    UpdateControl<CacheProfile> update = writeStatus(profile, fields, conditions, findings);
+    UpdateControl<CacheProfile> update = writeStatus(profile, fields, conditions, findings, context);
     return requeue == null ? update : update.rescheduleAfter(requeue);
   }
 
@@ -263,9 +266,12 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
    * copy of the profile older than the status that already shows it.
    */
   private void recordFinishedGc(ResourceID id, CacheProfileStatus stored, CacheProfileStatus fields) {
-    gc.lastRun(id).filter(run -> ProfileStatusFactory.newerThanShown(stored, run)).ifPresent(run -> {
-      fields.setLastGc(ProfileStatusFactory.lastGc(run));
-      if (run.trigger() == GcSchedulePlanner.Trigger.REQUEST) {
+    gc.lastRun(id).ifPresent(run -> {
+      if (ProfileStatusFactory.newerThanShown(stored, run)) {
+        fields.setLastGc(ProfileStatusFactory.lastGc(run));
+      }
+      // Two requested runs in one second with the same outcome read the same in lastGc; the request is still handled.
+      if (run.trigger() == GcSchedulePlanner.Trigger.REQUEST && !ProfileStatusFactory.olderThanShown(stored, run)) {
         fields.setLastHandledGcRequest(run.request());
       }
     });
@@ -279,40 +285,22 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
     }
     String message = Failures.oneLine(Failures.rootCause(e));
     LOG.warn("reconcile of CacheProfile {}/{} failed: {}", profile.getMetadata().getNamespace(), profile.getMetadata().getName(), message);
-    UpdateControl<CacheProfile> update = writeStatus(profile, StatusUpdates.copy(profile.getStatus(), CacheProfileStatus::new), List.of(
-        new Conditions.Desired(ConditionType.READY, false, Reason.RECONCILE_ERROR, message)), List.of());
-    return update.getResource().map(ErrorStatusUpdateControl::patchStatus).orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
+    status.writeFailure(profile, StatusUpdates.copy(profile.getStatus(), CacheProfileStatus::new), List.of(
+        new Conditions.Desired(ConditionType.READY, false, Reason.RECONCILE_ERROR, message)), context);
+    return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
   private UpdateControl<CacheProfile> writeStatus(CacheProfile profile, CacheProfileStatus fields,
-      List<Conditions.Desired> conditions, List<LintFinding> findings) {
-    CacheProfileStatus previous = profile.getStatus();
-    Conditions.Merged merged = Conditions.merge(previous == null ? null : previous.getConditions(), conditions,
-        profile.getMetadata().getGeneration() == null ? 0 : profile.getMetadata().getGeneration(), clock.instant());
-    fields.setConditions(merged.conditions());
-    fields.setObservedGeneration(profile.getMetadata().getGeneration());
-    // GC runs and lint findings announce themselves; the other conditions announce their transitions.
-    merged.transitions().stream()
-        .filter(t -> t.condition().type() != ConditionType.GC_SUCCEEDED && t.condition().type() != ConditionType.LINT_CLEAN)
-        .forEach(t -> events.publish(profile, eventType(t), t.condition().reason(), t.condition().message()));
-    String previousLint = previous == null ? null
-        : Conditions.find(previous.getConditions(), ConditionType.LINT_CLEAN).map(c -> c.getMessage()).orElse(null);
-    String lint = Conditions.find(merged.conditions(), ConditionType.LINT_CLEAN).map(c -> c.getMessage()).orElse(null);
-    if (!findings.isEmpty() && !Objects.equals(previousLint, lint)) {
-      findings.forEach(f -> events.publish(profile, EventPublisher.Type.Warning,
-          f.severity() == dev.buildcache.operator.profile.lint.Severity.ERROR ? Reason.LINT_ERRORS : Reason.LINT_WARNINGS,
-          ProfileStatusFactory.lintEventMessage(f)));
-    }
-    return StatusUpdates.patchIfChanged(profile, fields, CacheProfile::new);
-  }
-
-  private static EventPublisher.Type eventType(Conditions.Transition transition) {
-    Conditions.Desired c = transition.condition();
-    boolean bad = (c.type() == ConditionType.PULL_TIME_UPDATE_EXCLUDED && !Boolean.TRUE.equals(c.status()))
-        || (c.type() == ConditionType.VALID && !c.status())
-        || (c.type() == ConditionType.BUILDER_ASSIGNED && !c.status())
-        || (c.type() == ConditionType.READY && !c.status() && "True".equals(transition.previousStatus()));
-    return bad ? EventPublisher.Type.Warning : EventPublisher.Type.Normal;
+      List<Conditions.Desired> conditions, List<LintFinding> findings, Context<CacheProfile> context) {
+    // Lint findings announce themselves, in one Warning that lists them all, when the set of findings changed.
+    String previousLint = profile.getStatus() == null ? null
+        : Conditions.find(profile.getStatus().getConditions(), ConditionType.LINT_CLEAN).map(c -> c.getMessage()).orElse(null);
+    Optional<Conditions.Desired> lint = conditions.stream().filter(c -> c.type() == ConditionType.LINT_CLEAN).findFirst();
+    List<Announcement> announcements = findings.isEmpty() || lint.isEmpty() || Objects.equals(previousLint, lint.get().message())
+        ? List.of()
+        : List.of(new Announcement(EventPublisher.Type.Warning, lint.get().reason(), ProfileStatusFactory.lintEventMessage(findings)));
+    status.write(profile, fields, conditions, announcements, context);
+    return UpdateControl.noUpdate();
   }
 
   /**

@@ -55,6 +55,14 @@ final class ProfileStatusFactory {
     return !Instant.parse(mine.getStartTime()).isBefore(Instant.parse(status.getLastGc().getStartTime()));
   }
 
+  /** Whether the status shows a run that started after {@code run} (seconds, as the status records them). */
+  static boolean olderThanShown(CacheProfileStatus status, ProfileGcExecutor.Run run) {
+    if (status == null || status.getLastGc() == null || status.getLastGc().getStartTime() == null) {
+      return false;
+    }
+    return Instant.parse(lastGc(run).getStartTime()).isBefore(Instant.parse(status.getLastGc().getStartTime()));
+  }
+
   static Conditions.Desired gcCondition(CacheProfileStatus.GcRunStatus lastGc) {
     return switch (lastGc.getResult()) {
       case "Succeeded" -> new Conditions.Desired(ConditionType.GC_SUCCEEDED, true, Reason.GC_COMPLETED, lastGc.getMessage());
@@ -93,6 +101,18 @@ final class ProfileStatusFactory {
   static String lintEventMessage(LintFinding finding) {
     return finding.severity().name().toLowerCase(java.util.Locale.ROOT) + " " + finding.rule() + " at " + finding.key()
         + ": " + finding.message() + "; fix: " + finding.fix();
+  }
+
+  /** All findings in one Event (Events are aggregated by reason): numbered, each with its fix. */
+  static String lintEventMessage(List<LintFinding> findings) {
+    if (findings.size() == 1) {
+      return lintEventMessage(findings.get(0));
+    }
+    StringBuilder out = new StringBuilder(findings.size() + " findings:");
+    for (int i = 0; i < findings.size(); i++) {
+      out.append(" (").append(i + 1).append(") ").append(lintEventMessage(findings.get(i)));
+    }
+    return out.toString();
   }
 
   static Conditions.Desired assigned(ReplicaAssignment a) {

@@ -126,6 +126,14 @@ class RbacIT {
       CacheProfile p = client.resources(CacheProfile.class).inNamespace(ns).withName("app").get();
       return p.getStatus() != null && p.getStatus().getLastGc() != null;
     });
+    // a second run fails the same way: its Event is counted on the first one (events patch)
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+        .until(() -> client.resources(CacheProfile.class).inNamespace(ns).withName("app").edit(p -> {
+          p.getMetadata().getAnnotations().put("buildcache.dev/gc-now", "2");
+          return p;
+        }) != null);
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.v1().events().inNamespace(ns).list().getItems().stream()
+        .anyMatch(e -> "GcFailed".equals(e.getReason()) && e.getCount() != null && e.getCount() == 2));
     // moving the profile to another builder deletes its old endpoint Service
     // the operator writes the profile's status meanwhile: an edit may meet a 409, as kubectl edit would, and retries
     await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)

@@ -4,7 +4,7 @@ package dev.buildcache.operator.api.status;
 public enum ConditionType {
   READY("Ready"),
   PROGRESSING("Progressing"),
-  DEGRADED("Degraded"),
+  DEGRADED("Degraded", false),
   CERTIFICATES_READY("CertificatesReady"),
   VALID("Valid"),
   BUILDER_ASSIGNED("BuilderAssigned"),
@@ -14,9 +14,21 @@ public enum ConditionType {
   PULL_TIME_UPDATE_EXCLUDED("PullTimeUpdateExcluded");
 
   private final String type;
+  private final boolean trueIsGood;
 
   ConditionType(String type) {
+    this(type, true);
+  }
+
+  /** @param trueIsGood the polarity: False is the good state of {@code Degraded}, True of every other type */
+  ConditionType(String type, boolean trueIsGood) {
     this.type = type;
+    this.trueIsGood = trueIsGood;
+  }
+
+  /** Whether {@code status} ("True", "False", "Unknown", or null) is this type's good state. */
+  public boolean good(String status) {
+    return (trueIsGood ? "True" : "False").equals(status);
   }
 
   public String type() {

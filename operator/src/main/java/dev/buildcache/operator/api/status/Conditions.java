@@ -28,8 +28,11 @@ public final class Conditions {
     }
   }
 
-  /** A condition whose status changed in {@link #merge}. */
-  public record Transition(Desired condition, String previousStatus) {}
+  /**
+   * A condition whose status or reason changed in {@link #merge} (only a status change moves
+   * {@code lastTransitionTime}; a new reason is worth announcing too). Previous fields are null for a new condition.
+   */
+  public record Transition(Desired condition, String previousStatus, String previousReason) {}
 
   public record Merged(List<Condition> conditions, List<Transition> transitions) {}
 
@@ -43,8 +46,8 @@ public final class Conditions {
       Condition old = byType.get(d.type().type());
       boolean flipped = old == null || !d.statusString().equals(old.getStatus());
       String transitionTime = flipped ? format(now) : old.getLastTransitionTime();
-      if (flipped) {
-        transitions.add(new Transition(d, old == null ? null : old.getStatus()));
+      if (flipped || !d.reason().value().equals(old.getReason())) {
+        transitions.add(new Transition(d, old == null ? null : old.getStatus(), old == null ? null : old.getReason()));
       }
       byType.put(d.type().type(), new ConditionBuilder()
           .withType(d.type().type())

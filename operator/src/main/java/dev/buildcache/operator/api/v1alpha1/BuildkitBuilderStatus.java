@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class BuildkitBuilderStatus {
+public class BuildkitBuilderStatus implements dev.buildcache.operator.api.status.ConditionedStatus {
   private Long observedGeneration;
   @StatusReplicas
   private Integer replicas;

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class CacheProfileStatus {
+public class CacheProfileStatus implements dev.buildcache.operator.api.status.ConditionedStatus {
   private Long observedGeneration;
   private String endpoint;
   private String assignedReplica;
