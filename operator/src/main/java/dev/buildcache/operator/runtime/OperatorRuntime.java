@@ -1,6 +1,6 @@
 package dev.buildcache.operator.runtime;
 
-import dev.buildcache.operator.builder.BuilderDependents;
+import dev.buildcache.operator.builder.BuilderPlanner;
 import dev.buildcache.operator.kernel.Failures;
 import dev.buildcache.operator.builder.BuildkitBuilderReconciler;
 import dev.buildcache.operator.builder.desired.KubernetesVersion;
@@ -128,8 +128,8 @@ public final class OperatorRuntime implements AutoCloseable {
     TlsMaterialPlanner tlsPlanner = new TlsMaterialPlanner(new CertificateIssuer(clock, new SecureRandom()), clock);
     KubernetesVersion version = serverVersion(client);
     operator.register(
-        new BuildkitBuilderReconciler(new BuilderDependents(version), tlsPlanner, events, new BuilderMetrics(meters), clock,
-            settings.resync()),
+        new BuildkitBuilderReconciler(new BuilderPlanner(tlsPlanner, version, clock, settings.resync()), events,
+            new BuilderMetrics(meters), clock),
         o -> {
           o.withRetry(retry()).withReconciliationMaxInterval(settings.resync());
           if (!settings.namespaces().isEmpty()) {

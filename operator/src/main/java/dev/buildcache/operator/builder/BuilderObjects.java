@@ -1,0 +1,86 @@
+package dev.buildcache.operator.builder;
+
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
+import dev.buildcache.operator.builder.desired.BuilderLabels;
+import dev.buildcache.operator.builder.desired.BuilderNames;
+import dev.buildcache.operator.builder.desired.SecretFactory;
+import dev.buildcache.operator.kernel.OwnedKind;
+import dev.buildcache.operator.kernel.OwnedObjectApplier;
+import dev.buildcache.operator.tls.TlsMaterialPlanner;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The kinds of object a BuildkitBuilder owns, one informer each: what a pass observes of them (the stored TLS
+ * material, the StatefulSet's status) and how the planned objects are applied, in the order the plan lists them.
+ */
+final class BuilderObjects {
+  private final OwnedKind<Secret, BuildkitBuilder> secrets = kind(Secret.class);
+  private final OwnedKind<ConfigMap, BuildkitBuilder> configMaps = kind(ConfigMap.class);
+  private final OwnedKind<Service, BuildkitBuilder> services = kind(Service.class);
+  private final OwnedKind<StatefulSet, BuildkitBuilder> statefulSets = kind(StatefulSet.class);
+  private final OwnedKind<PodDisruptionBudget, BuildkitBuilder> disruptionBudgets = kind(PodDisruptionBudget.class);
+  private final OwnedKind<NetworkPolicy, BuildkitBuilder> networkPolicies = kind(NetworkPolicy.class);
+  private final Map<Class<?>, OwnedKind<?, BuildkitBuilder>> byType = Map.of(
+      Secret.class, secrets, ConfigMap.class, configMaps, Service.class, services, StatefulSet.class, statefulSets,
+      PodDisruptionBudget.class, disruptionBudgets, NetworkPolicy.class, networkPolicies);
+  private final OwnedObjectApplier applier;
+
+  BuilderObjects(String fieldManager) {
+    this.applier = new OwnedObjectApplier(fieldManager);
+  }
+
+  private static <R extends HasMetadata> OwnedKind<R, BuildkitBuilder> kind(Class<R> type) {
+    return new OwnedKind<>(type, BuildkitBuilder.class, BuilderLabels.MANAGED_BY);
+  }
+
+  List<EventSource<?, BuildkitBuilder>> eventSources(EventSourceContext<BuildkitBuilder> context) {
+    return List.of(secrets.eventSource(context), configMaps.eventSource(context), services.eventSource(context),
+        statefulSets.eventSource(context), disruptionBudgets.eventSource(context), networkPolicies.eventSource(context));
+  }
+
+  /** The three TLS Secrets as stored now, for the certificate planner. */
+  TlsMaterialPlanner.Stored storedTls(BuilderNames names) {
+    Secret ca = secrets.observed(names.namespace(), names.caSecret()).orElse(null);
+    Secret server = secrets.observed(names.namespace(), names.serverSecret()).orElse(null);
+    Secret client = secrets.observed(names.namespace(), names.clientSecret()).orElse(null);
+    return new TlsMaterialPlanner.Stored(
+        SecretFactory.value(ca, SecretFactory.CA_CERT), SecretFactory.value(ca, SecretFactory.CA_KEY),
+        SecretFactory.value(ca, SecretFactory.TRUST_BUNDLE),
+        SecretFactory.value(server, SecretFactory.BUNDLE_CERT), SecretFactory.value(server, SecretFactory.BUNDLE_KEY),
+        SecretFactory.value(server, SecretFactory.BUNDLE_CA),
+        SecretFactory.value(client, SecretFactory.BUNDLE_CERT), SecretFactory.value(client, SecretFactory.BUNDLE_KEY),
+        SecretFactory.value(client, SecretFactory.BUNDLE_CA));
+  }
+
+  Optional<StatefulSet> statefulSet(BuilderNames names) {
+    return statefulSets.observed(names.namespace(), names.statefulSet());
+  }
+
+  /** Applies every planned object in order; the first failure stops the pass (the objects before it are in place). */
+  void apply(BuildkitBuilder builder, List<HasMetadata> objects, KubernetesClient client) {
+    for (HasMetadata object : objects) {
+      applyOne(builder, object, client);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private <R extends HasMetadata> void applyOne(BuildkitBuilder builder, R object, KubernetesClient client) {
+    OwnedKind<R, BuildkitBuilder> kind = (OwnedKind<R, BuildkitBuilder>) byType.get(object.getClass());
+    if (kind == null) {
+      throw new IllegalArgumentException("a builder does not own " + object.getKind() + " objects");
+    }
+    applier.apply(builder, object, kind, client);
+  }
+}
