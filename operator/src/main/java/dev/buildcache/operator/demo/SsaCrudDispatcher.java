@@ -41,6 +41,10 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
   public record Request(String method, String path, String userAgent, String contentType, String user) {}
 
   private final List<Request> requests = new CopyOnWriteArrayList<>();
+
+  public SsaCrudDispatcher() {
+    indexStore();
+  }
   private final Map<String, RbacAuthorizer.User> tokens = new ConcurrentHashMap<>();
   private volatile RbacAuthorizer rbac;
   private volatile boolean ownerReferencesPermissionEnforcement;
@@ -78,8 +82,32 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
    */
   static final Map<String, Integer> FIELDS_SINCE = Map.of("appArmorProfile", 30);
 
+  private final java.util.concurrent.atomic.LongAdder servedNanos = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder served = new java.util.concurrent.atomic.LongAdder();
+
+  /** Requests answered so far, and the time spent answering them: this server's own cost, for the benches. */
+  public record Cost(long requests, long nanos) {
+    public double microsPerRequest() {
+      return requests == 0 ? 0 : nanos / 1e3 / requests;
+    }
+  }
+
+  public Cost cost() {
+    return new Cost(served.sum(), servedNanos.sum());
+  }
+
   @Override
   public MockResponse dispatch(RecordedRequest request) {
+    long start = System.nanoTime();
+    try {
+      return answer(request);
+    } finally {
+      servedNanos.add(System.nanoTime() - start);
+      served.increment();
+    }
+  }
+
+  private MockResponse answer(RecordedRequest request) {
     String method = request.getMethod();
     if ("GET".equals(method) && "/version".equals(stripQuery(request.getPath()))) {
       return new MockResponse().setResponseCode(200).setBody("{\"major\":\"1\",\"minor\":\"" + minorVersion + "\",\"gitVersion\":\"v1."
@@ -326,11 +354,56 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     return new MockResponse().setResponseCode(201).setBody(Serialization.asJson(out));
   }
 
+  /** fabric8 scans its whole store for every request; this one is indexed (see {@link IndexedObjectMap}). */
+  private void indexStore() {
+    try {
+      java.lang.reflect.Field field = io.fabric8.mockwebserver.crud.CrudDispatcher.class.getDeclaredField("map");
+      field.setAccessible(true);
+      field.set(this, new IndexedObjectMap());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("fabric8's CrudDispatcher changed: no field 'map' to index", e);
+    }
+  }
+
+  /** The resource (and object) a path names, which is all a request for it can match. */
+  static IndexedObjectMap.Scope scope(String path, String bodyName) {
+    RbacAuthorizer.Attributes a = attributes("GET", stripQuery(path));
+    if (a == null) {
+      return null;
+    }
+    String name = a.name() != null ? a.name() : bodyName;
+    return new IndexedObjectMap.Scope(a.resource(), a.namespace(), name);
+  }
+
+  private static String bodyName(RecordedRequest request) {
+    try {
+      JsonNode body = Serialization.unmarshal(utf8(request.getBody()), JsonNode.class);
+      return body == null ? null : body.path("metadata").path("name").asText(null);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public MockResponse handleGet(String path) {
+    return IndexedObjectMap.scoped(scope(path, null), () -> super.handleGet(path));
+  }
+
+  @Override
+  public MockResponse handleWatch(String path) {
+    return IndexedObjectMap.scoped(scope(path, null), () -> super.handleWatch(path));
+  }
+
+  @Override
+  public MockResponse handleDelete(String path) {
+    return IndexedObjectMap.scoped(scope(path, null), () -> super.handleDelete(path));
+  }
+
   @Override
   public MockResponse handlePatch(RecordedRequest request) {
     String contentType = request.getHeader("Content-Type");
     if (contentType == null || !contentType.startsWith(APPLY)) {
-      return super.handlePatch(request);
+      return IndexedObjectMap.scoped(scope(request.getPath(), null), () -> super.handlePatch(request));
     }
     synchronized (this) {
       return apply(request);
@@ -384,9 +457,9 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     if (ops.isEmpty()) {
       return current;
     }
-    return super.handlePatch(new RecordedRequest("HTTP/1.1", HttpMethod.PATCH, path,
+    return IndexedObjectMap.scoped(scope(path, null), () -> super.handlePatch(new RecordedRequest("HTTP/1.1", HttpMethod.PATCH, path,
         Headers.builder().add("Content-Type", "application/json-patch+json").build(),
-        new Buffer().writeUtf8(Serialization.asJson(ops))));
+        new Buffer().writeUtf8(Serialization.asJson(ops)))));
   }
 
   /**
@@ -395,12 +468,14 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
    */
   @Override
   public MockResponse handleCreate(RecordedRequest request) {
-    return super.handleCreate(secretStringData(request));
+    RecordedRequest stored = secretStringData(request);
+    return IndexedObjectMap.scoped(scope(stored.getPath(), bodyName(stored)), () -> super.handleCreate(stored));
   }
 
   @Override
   public MockResponse handleUpdate(RecordedRequest request) {
-    return super.handleUpdate(secretStringData(request));
+    RecordedRequest stored = secretStringData(request);
+    return IndexedObjectMap.scoped(scope(stored.getPath(), null), () -> super.handleUpdate(stored));
   }
 
   private static RecordedRequest secretStringData(RecordedRequest request) {

@@ -92,8 +92,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
         .withSecondaryToPrimaryMapper(b -> profilesOf(profiles, b.getMetadata().getNamespace(), b.getMetadata().getName()))
         .withPrimaryToSecondaryMapper((CacheProfile p) -> builderRef(p)
             .map(name -> Set.of(new ResourceID(name, p.getMetadata().getNamespace()))).orElse(Set.of()))
-        .withOnUpdateFilter((next, previous) -> !Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
-            || !Objects.equals(observedReplicas(next), observedReplicas(previous)))
+        .withOnUpdateFilter(CacheProfileReconciler::routingChanged)
         .build(), context);
     // A builder pod became ready or stopped being ready: the profiles of that builder may fail over or back.
     pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, CacheProfile.class)
@@ -101,7 +100,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
         .withLabelSelector(BuilderLabels.MANAGED_BY + "," + BuilderLabels.NAME_KEY + "=buildkitd")
         .withSecondaryToPrimaryMapper(pod -> profilesOf(profiles, pod.getMetadata().getNamespace(),
             pod.getMetadata().getLabels().get(BuilderLabels.INSTANCE_KEY)))
-        .withOnUpdateFilter((next, previous) -> isReady(next) != isReady(previous))
+        .withOnUpdateFilter(CacheProfileReconciler::readinessChanged)
         .build(), context);
     gc.onFinished(gcFinished::propagateEvent);
     // a profile deleted while its GC runs: the run stops before its next batch
@@ -175,8 +174,18 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
-  private static Integer observedReplicas(BuildkitBuilder builder) {
-    return builder.getStatus() == null ? null : builder.getStatus().getReplicas();
+  /**
+   * Whether a builder's update changes what its profiles are routed over: its spec (a new generation), or, while its
+   * spec is one its validator refuses, the replicas observed on its StatefulSet ({@link ProfilePlanner#routableReplicas}).
+   */
+  static boolean routingChanged(BuildkitBuilder next, BuildkitBuilder previous) {
+    return !Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
+        || ProfilePlanner.routableReplicas(next) != ProfilePlanner.routableReplicas(previous);
+  }
+
+  /** Whether a builder pod's update is one its profiles care about: it became ready, or stopped being ready. */
+  static boolean readinessChanged(Pod next, Pod previous) {
+    return isReady(next) != isReady(previous);
   }
 
   static boolean isReady(Pod pod) {

@@ -192,6 +192,10 @@ public final class BuilderScaleBench {
       List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
       command.addAll(List.of(javaOpts.split(" ")));
       command.addAll(List.of("-jar", jar.toString(), "run", "--no-leader-election", "--health-port", Integer.toString(port)));
+      String extra = System.getProperty("bench.operatorArgs", "").trim();
+      if (!extra.isEmpty()) {
+        command.addAll(List.of(extra.split(" ")));
+      }
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(Files.createTempFile("bench-operator", ".log").toFile());
       pb.environment().put("KUBECONFIG", kubeconfig.toString());
@@ -226,6 +230,11 @@ public final class BuilderScaleBench {
 
     double reconciles() {
       return sum("buildcache_reconciles_total{", "result=\"applied\"");
+    }
+
+    /** Passes of one controller ({@code buildkitbuilder}, {@code cacheprofile}), whatever their result. */
+    double reconciles(String controller) {
+      return sum("buildcache_reconciles_total{", "controller=\"" + controller + "\"");
     }
 
     double heapUsedBytes() {

@@ -32,7 +32,8 @@ public final class ProfileScaleBench {
   static final String NS = TestBuilders.NAMESPACE;
   static final int REPLICAS = 3;
 
-  record Run(double convergeMs, int steadyWrites, double heapMiB, double rssMiB) {}
+  record Run(double convergeMs, double readyMs, double serverBusyMs, double profileReconciles, double builderReconciles, long apiRequests, double apiMicros,
+      int steadyWrites, double heapMiB, double rssMiB) {}
 
   public static void main(String[] args) throws Exception {
     Path jar = Path.of(System.getProperty("bench.jar", "operator/target/buildcache.jar")).toAbsolutePath();
@@ -44,13 +45,23 @@ public final class ProfileScaleBench {
     for (int i = 0; i < runs; i++) {
       Run run = runOnce(jar, profiles, builders, javaOpts);
       results.add(run);
-      System.out.printf(Locale.ROOT, "run %d: converged %.0f ms after operator launch; steady-state writes %d; heap %.1f MiB; RSS %.1f MiB%n",
-          i + 1, run.convergeMs(), run.steadyWrites(), run.heapMiB(), run.rssMiB());
+      System.out.printf(Locale.ROOT, "run %d: converged %.0f ms after operator launch (%.0f ms after it was ready) with %.0f profile "
+              + "and %.0f builder passes, %d API requests at %.0f us each in the in-process server (busy %.0f ms, one event loop); "
+              + "steady-state writes %d; heap %.1f MiB; RSS %.1f MiB%n",
+          i + 1, run.convergeMs(), run.convergeMs() - run.readyMs(), run.profileReconciles(), run.builderReconciles(), run.apiRequests(), run.apiMicros(), run.serverBusyMs(),
+          run.steadyWrites(), run.heapMiB(), run.rssMiB());
     }
     System.out.printf(Locale.ROOT, "MEDIAN over %d runs, %d profiles on %d builders x %d replicas, operator JVM %s: converged %.0f ms "
-            + "after launch; steady-state writes %d; heap after GC %.1f MiB; RSS %.1f MiB%n",
+            + "after launch, %.0f ms after ready; in-process server busy %.0f ms; %.0f profile passes, %.0f builder passes; %.0f API requests at %.0f us each; steady-state writes %d; "
+            + "heap after GC %.1f MiB; RSS %.1f MiB%n",
         runs, profiles, builders, REPLICAS, javaOpts,
         BuilderScaleBench.median(results.stream().map(Run::convergeMs).toList()),
+        BuilderScaleBench.median(results.stream().map(r -> r.convergeMs() - r.readyMs()).toList()),
+        BuilderScaleBench.median(results.stream().map(Run::serverBusyMs).toList()),
+        BuilderScaleBench.median(results.stream().map(Run::profileReconciles).toList()),
+        BuilderScaleBench.median(results.stream().map(Run::builderReconciles).toList()),
+        BuilderScaleBench.median(results.stream().map(r -> (double) r.apiRequests()).toList()),
+        BuilderScaleBench.median(results.stream().map(Run::apiMicros).toList()),
         (int) BuilderScaleBench.median(results.stream().map(r -> (double) r.steadyWrites()).toList()),
         BuilderScaleBench.median(results.stream().map(Run::heapMiB).toList()),
         BuilderScaleBench.median(results.stream().map(Run::rssMiB).toList()));
@@ -74,8 +85,10 @@ public final class ProfileScaleBench {
         })).create();
       }
       Path kubeconfig = BuilderScaleBench.kubeconfig(cluster.url());
+      SsaCrudDispatcher.Cost setup = api.cost();
       long launched = System.nanoTime();
       BuilderScaleBench.Operator operator = BuilderScaleBench.Operator.start(jar, kubeconfig, javaOpts);
+      double readyMs = (System.nanoTime() - launched) / 1e6;
       try {
         // The StatefulSets appear as the operator creates them; play the StatefulSet controller for each.
         List<String> ready = new ArrayList<>();
@@ -90,6 +103,20 @@ public final class ProfileScaleBench {
           return converged(client, profiles, builders);
         });
         double convergeMs = (System.nanoTime() - launched) / 1e6;
+        if (Boolean.getBoolean("bench.trace")) {
+          // writes per second since launch, by kind: where the time to converge goes
+          java.util.Map<String, Integer> perSecond = new java.util.TreeMap<>();
+          api.writes().stream().filter(w -> w.nanoTime() >= launched).forEach(w -> {
+            String[] p = w.path().split("\\?")[0].split("/");
+            String kind = p.length > 6 ? p[6] + (p.length > 8 ? "/" + p[8] : "") : w.path();
+            perSecond.merge(String.format(Locale.ROOT, "%3ds %s %s", (w.nanoTime() - launched) / 1_000_000_000L, w.method(), kind), 1, Integer::sum);
+          });
+          perSecond.forEach((k, v) -> System.out.println("  " + k + ": " + v));
+        }
+        double profilePasses = operator.reconciles("cacheprofile");
+        double builderPasses = operator.reconciles("buildkitbuilder");
+        SsaCrudDispatcher.Cost converging = api.cost();
+        SsaCrudDispatcher.Cost spent = new SsaCrudDispatcher.Cost(converging.requests() - setup.requests(), converging.nanos() - setup.nanos());
         // Work still in flight (a last status write) is not steady state: wait until the API server sees no write
         // for three seconds before restarting the operator.
         int[] seen = {api.writeCount()};
@@ -126,23 +153,30 @@ public final class ProfileScaleBench {
         current.jcmd("GC.run");
         double heap = current.heapUsedBytes() / (1024.0 * 1024.0);
         double rss = current.rssKiB() / 1024.0;
-        return new Run(convergeMs, steadyWrites, heap, rss);
+        return new Run(convergeMs, readyMs, spent.nanos() / 1e6, profilePasses, builderPasses, spent.requests(), spent.microsPerRequest(), steadyWrites, heap, rss);
       } finally {
         operator.stop();
       }
     }
   }
 
+  /**
+   * Cheap first (the builders' own count of profiles per replica: ten small objects), the full check (every
+   * profile Ready, every Service there) only once the counts add up; polling must not load the API and CPU it measures.
+   */
   static boolean converged(KubernetesClient client, int profiles, int builders) {
+    List<BuildkitBuilder> bs = client.resources(BuildkitBuilder.class).inNamespace(NS).list().getItems();
+    int counted = bs.stream().filter(b -> b.getStatus() != null && b.getStatus().getProfilesPerReplica() != null
+            && Conditions.isTrue(b.getStatus().getConditions(), ConditionType.READY))
+        .mapToInt(b -> b.getStatus().getProfilesPerReplica().values().stream().mapToInt(Integer::intValue).sum()).sum();
+    if (counted != profiles) {
+      return false;
+    }
     List<CacheProfile> all = client.resources(CacheProfile.class).inNamespace(NS).list().getItems();
     if (all.size() != profiles || !all.stream().allMatch(p -> p.getStatus() != null && p.getStatus().getEndpoint() != null
         && Conditions.isTrue(p.getStatus().getConditions(), ConditionType.READY))) {
       return false;
     }
-    List<BuildkitBuilder> bs = client.resources(BuildkitBuilder.class).inNamespace(NS).list().getItems();
-    int counted = bs.stream().filter(b -> b.getStatus() != null && b.getStatus().getProfilesPerReplica() != null
-            && Conditions.isTrue(b.getStatus().getConditions(), ConditionType.READY))
-        .mapToInt(b -> b.getStatus().getProfilesPerReplica().values().stream().mapToInt(Integer::intValue).sum()).sum();
-    return counted == profiles && client.services().inNamespace(NS).list().getItems().size() == profiles + 2 * builders;
+    return client.services().inNamespace(NS).list().getItems().size() == profiles + 2 * builders;
   }
 }
