@@ -3,6 +3,6 @@
 # Usage: bench/in-process-api.sh [stored objects] [requests] [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./mvnw -q -B -ntp -pl operator test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
-cp="operator/target/test-classes:operator/target/classes:$(cat operator/target/bench.classpath)"
+./mvnw -q -B -ntp -pl devkit -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+cp="devkit/target/test-classes:devkit/target/classes:$(cat devkit/target/bench.classpath)"
 exec java -cp "$cp" dev.buildcache.operator.bench.InProcessApiBench "$@"

@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -q -B -ntp -DskipTests package
-./mvnw -q -B -ntp -pl operator test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
-cp="operator/target/test-classes:operator/target/classes:$(cat operator/target/bench.classpath)"
+./mvnw -q -B -ntp -pl devkit -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+cp="devkit/target/test-classes:devkit/target/classes:$(cat devkit/target/bench.classpath)"
 exec java -cp "$cp" -Dbench.javaOpts="${BENCH_JAVA_OPTS:--Xmx256m}" dev.buildcache.operator.bench.ProfileScaleBench "$@"

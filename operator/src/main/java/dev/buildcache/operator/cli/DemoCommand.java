@@ -2,10 +2,11 @@ package dev.buildcache.operator.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import dev.buildcache.operator.demo.Demo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -30,6 +31,13 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Optional<DemoLauncher> launcher = ServiceLoader.load(DemoLauncher.class).findFirst();
+    if (launcher.isEmpty()) {
+      spec.commandLine().getErr().println("buildcache demo is not part of this build: the operator image carries no in-process "
+          + "Kubernetes API. Run the demo from the CLI jar (devkit/target/buildcache.jar), e.g. ./scripts/demo");
+      spec.commandLine().getErr().flush();
+      return 2;
+    }
     Path dir = samples;
     if (dir == null && Files.isDirectory(Path.of("deploy/samples"))) {
       dir = Path.of("deploy/samples");
@@ -43,6 +51,6 @@ public final class DemoCommand implements Callable<Integer> {
       ((Logger) LoggerFactory.getLogger("io.javaoperatorsdk")).setLevel(Level.ERROR);
       ((Logger) LoggerFactory.getLogger("io.fabric8")).setLevel(Level.ERROR);
     }
-    return new Demo(spec.commandLine().getOut(), dir, Clock.systemUTC()).run();
+    return launcher.get().run(spec.commandLine().getOut(), dir, Clock.systemUTC());
   }
 }

@@ -88,6 +88,27 @@ class PackageDependenciesTest {
     });
   }
 
+  /**
+   * The GC speaks to registries only through the port ({@code registry}: {@code RegistryClient} and the value types
+   * it returns); the adapters ({@code registry.ecr}, {@code registry.oci}) implement it and know nothing of the GC.
+   * Choosing an adapter is wiring, done by the CLI and the profile controller.
+   */
+  @Test
+  void theGcUsesTheRegistryPortAndNoAdapter() {
+    Map<String, Set<String>> graph = graph();
+    assertThat(graph.get(ROOT + ".gc")).as("dependencies of gc")
+        .contains(ROOT + ".registry")
+        .noneMatch(t -> t.startsWith(ROOT + ".registry."));
+    graph.forEach((from, targets) -> {
+      if (from.startsWith(ROOT + ".registry")) {
+        assertThat(targets).as("dependencies of %s", from).noneMatch(t -> t.startsWith(ROOT + ".gc"));
+      }
+      if (from.equals(ROOT + ".registry")) {
+        assertThat(targets).as("the port depends on no adapter").noneMatch(t -> t.startsWith(ROOT + ".registry."));
+      }
+    });
+  }
+
   /** Tarjan's algorithm: every component of more than one package is a cycle. */
   static List<Set<String>> stronglyConnected(Map<String, Set<String>> graph) {
     Map<String, Integer> index = new HashMap<>();

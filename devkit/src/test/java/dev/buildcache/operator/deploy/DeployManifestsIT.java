@@ -14,7 +14,7 @@ import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.registry.RepositoryReference;
 import dev.buildcache.operator.registry.ecr.EcrRegistryClient;
 import dev.buildcache.operator.runtime.OperatorRuntime;
-import dev.buildcache.operator.testing.CrdSchemaValidator;
+import dev.buildcache.operator.demo.CrdSchemaValidator;
 import dev.buildcache.operator.testing.EcrProtocolServer;
 import dev.buildcache.operator.testing.KubernetesTestCluster;
 import dev.buildcache.operator.testing.Kustomize;

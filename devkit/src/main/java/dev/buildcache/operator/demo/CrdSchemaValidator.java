@@ -1,4 +1,4 @@
-package dev.buildcache.operator.testing;
+package dev.buildcache.operator.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

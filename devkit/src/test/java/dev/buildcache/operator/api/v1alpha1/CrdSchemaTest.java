@@ -3,7 +3,7 @@ package dev.buildcache.operator.api.v1alpha1;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.buildcache.operator.testing.CrdSchemaValidator;
+import dev.buildcache.operator.demo.CrdSchemaValidator;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
