@@ -1,6 +1,7 @@
 package dev.buildcache.operator.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelValidationException;
@@ -24,11 +25,12 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Validates objects against a CRD's structural {@code openAPIV3Schema} the way the API server does for what our
- * CRDs use: defaulting first, then type, required, enum, pattern, minimum/maximum, minLength, items,
- * additionalProperties, int-or-string, preserve-unknown-fields, pruning of unknown fields (reported as errors,
- * since a typo that the server would silently drop is exactly what a user wants to hear about), and the
- * {@code x-kubernetes-validations} CEL rules, evaluated with cel-java.
+ * Admits objects against a CRD's structural {@code openAPIV3Schema} the way the API server does for what our CRDs
+ * use, in its order: unknown fields are pruned (and listed: the server warns about them, or refuses them under
+ * {@code fieldValidation=Strict}), defaults applied, then type, required, enum, pattern, minimum/maximum, minLength,
+ * items, additionalProperties, int-or-string, preserve-unknown-fields and the {@code x-kubernetes-validations} CEL
+ * rules (cel-java) are checked. Violations carry the field path, cause reason and message the API server uses
+ * ({@code k8s.io/apimachinery/pkg/util/validation/field}, {@code kube-openapi}'s validate errors).
  */
 public final class CrdSchemaValidator {
   private static final CelCompiler CEL = CelCompilerFactory.standardCelCompilerBuilder()
@@ -36,6 +38,24 @@ public final class CrdSchemaValidator {
       .addVar("self", SimpleType.DYN)
       .build();
   private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+
+  /**
+   * One invalid field, as a {@code StatusCause}: {@code field} without a leading dot ({@code spec.replicas}),
+   * {@code reason} one of {@code FieldValueInvalid}, {@code FieldValueRequired}, {@code FieldValueNotSupported},
+   * {@code FieldValueTypeInvalid}, and {@code message} as the server words it ({@code Invalid value: -1: ...}).
+   */
+  public record Violation(String field, String reason, String message) {
+    /** As the server prints a field error inside the Status message: {@code spec.replicas: Invalid value: ...}. */
+    @Override
+    public String toString() {
+      return field + ": " + message;
+    }
+  }
+
+  /** The object as it would be stored (pruned, defaulted), the fields pruned, and what makes it invalid. */
+  public record Admission(ObjectNode object, List<String> unknownFields, List<Violation> violations) {}
+
+  private static final java.util.Set<String> SERVER_FIELDS = java.util.Set.of("apiVersion", "kind", "metadata");
 
   private final JsonNode schema;
 
@@ -45,93 +65,176 @@ public final class CrdSchemaValidator {
 
   public static CrdSchemaValidator fromCrdFile(Path crd) throws IOException {
     try (InputStream in = Files.newInputStream(crd)) {
-      CustomResourceDefinition definition = Serialization.unmarshal(in, CustomResourceDefinition.class);
-      JsonNode schema = Serialization.jsonMapper().valueToTree(definition.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema());
-      return new CrdSchemaValidator(schema);
+      return fromCrd(Serialization.unmarshal(in, CustomResourceDefinition.class));
     }
   }
 
-  /** Errors for {@code object}, each starting with the JSON path of the offending field. Defaults are applied in place. */
+  /** From the CRD as stored in an API server: its first version's schema (our CRDs serve one version). */
+  public static CrdSchemaValidator fromCrd(CustomResourceDefinition definition) {
+    return new CrdSchemaValidator(Serialization.jsonMapper().valueToTree(
+        definition.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema()));
+  }
+
+  /**
+   * For review of a manifest before it is applied: every unknown field ({@code unknown field "spec.replica"}: a typo
+   * the server would silently prune is what a user wants to hear about) and every violation.
+   */
   public List<String> validate(JsonNode object) {
+    Admission admission = admit(object);
     List<String> errors = new ArrayList<>();
-    ObjectNode copy = object.deepCopy();
-    // apiVersion, kind and metadata are validated by the API server itself, not by the CRD schema.
-    copy.remove(List.of("apiVersion", "kind", "metadata"));
-    validate(schema, copy, "", errors);
+    admission.unknownFields().forEach(f -> errors.add("unknown field \"" + f + "\""));
+    admission.violations().forEach(v -> errors.add(v.toString()));
     return errors;
   }
 
-  private void validate(JsonNode s, JsonNode v, String path, List<String> errors) {
+  /** What the API server does with {@code object} on create, update or apply; {@code object} is not modified. */
+  public Admission admit(JsonNode object) {
+    ObjectNode copy = object.deepCopy();
+    List<String> unknown = new ArrayList<>();
+    List<Violation> violations = new ArrayList<>();
+    pruneAndDefault(schema, copy, "", unknown);
+    check(schema, copy, "", violations);
+    return new Admission(copy, List.copyOf(unknown), List.copyOf(violations));
+  }
+
+  private static String child(String path, String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  /** Removes fields the schema does not declare (noting their paths) and fills in defaults, depth first. */
+  private static void pruneAndDefault(JsonNode s, JsonNode v, String path, List<String> unknown) {
+    if (v instanceof ObjectNode obj) {
+      JsonNode properties = s.path("properties");
+      JsonNode additional = s.get("additionalProperties");
+      boolean preserve = s.path("x-kubernetes-preserve-unknown-fields").asBoolean(false);
+      for (Iterator<Map.Entry<String, JsonNode>> it = obj.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = it.next();
+        String child = child(path, field.getKey());
+        if (path.isEmpty() && SERVER_FIELDS.contains(field.getKey())) {
+          continue; // the API server's own (TypeMeta, ObjectMeta): validated by it, never pruned by a CRD schema
+        }
+        if (properties.has(field.getKey())) {
+          pruneAndDefault(properties.get(field.getKey()), field.getValue(), child, unknown);
+        } else if (additional != null && additional.isObject()) {
+          pruneAndDefault(additional, field.getValue(), child, unknown);
+        } else if (!preserve && (additional == null || !additional.asBoolean(false))) {
+          unknown.add(child);
+          it.remove();
+        }
+      }
+      properties.fields().forEachRemaining(p -> {
+        if (!obj.has(p.getKey()) && p.getValue().has("default")) {
+          JsonNode value = p.getValue().get("default").deepCopy();
+          obj.set(p.getKey(), value);
+          pruneAndDefault(p.getValue(), value, child(path, p.getKey()), unknown);
+        }
+      });
+    } else if (v instanceof ArrayNode array && s.has("items")) {
+      for (int i = 0; i < array.size(); i++) {
+        pruneAndDefault(s.get("items"), array.get(i), path + "[" + i + "]", unknown);
+      }
+    }
+  }
+
+  private void check(JsonNode s, JsonNode v, String path, List<Violation> violations) {
     if (v == null || v.isNull()) {
       return;
     }
     String type = s.path("type").asText("");
-    boolean intOrString = s.path("x-kubernetes-int-or-string").asBoolean(false);
-    if (intOrString) {
+    if (s.path("x-kubernetes-int-or-string").asBoolean(false)) {
       if (!v.isIntegralNumber() && !v.isTextual()) {
-        errors.add(path + ": must be an integer or a string");
+        violations.add(new Violation(path, "FieldValueTypeInvalid", "Invalid value: " + render(v) + ": " + path
+            + " in body must be of type integer,string: " + render(v)));
         return;
       }
     } else if (!type.isEmpty() && !typeMatches(type, v)) {
-      errors.add(path + ": must be of type " + type + ", got " + v.getNodeType().name().toLowerCase());
+      violations.add(new Violation(path, "FieldValueTypeInvalid", "Invalid value: " + render(v) + ": " + path
+          + " in body must be of type " + type + ": " + render(v)));
       return;
     }
     if (s.has("enum")) {
       boolean found = false;
-      for (JsonNode allowed : s.get("enum")) {
-        found |= allowed.equals(v);
+      List<String> allowed = new ArrayList<>();
+      for (JsonNode a : s.get("enum")) {
+        found |= a.equals(v);
+        allowed.add(render(a));
       }
       if (!found) {
-        errors.add(path + ": unsupported value " + v + ", allowed: " + s.get("enum"));
+        violations.add(new Violation(path, "FieldValueNotSupported", "Unsupported value: " + render(v)
+            + ": supported values: " + String.join(", ", allowed)));
       }
     }
     if (s.has("pattern") && v.isTextual() && !Pattern.compile(s.get("pattern").asText()).matcher(v.asText()).find()) {
-      errors.add(path + ": '" + v.asText() + "' does not match " + s.get("pattern").asText());
+      invalid(violations, path, v, "should match '" + s.get("pattern").asText() + "'");
     }
-    if (s.has("minLength") && v.isTextual() && v.asText().length() < s.get("minLength").asInt()) {
-      errors.add(path + ": must be at least " + s.get("minLength").asInt() + " characters");
+    if (s.has("minLength") && v.isTextual() && v.asText().codePointCount(0, v.asText().length()) < s.get("minLength").asInt()) {
+      invalid(violations, path, v, "should be at least " + s.get("minLength").asInt() + " chars long");
+    }
+    if (s.has("maxLength") && v.isTextual() && v.asText().codePointCount(0, v.asText().length()) > s.get("maxLength").asInt()) {
+      violations.add(new Violation(path, "FieldValueTooLong", "Too long: may not be more than " + s.get("maxLength").asInt()
+          + " bytes"));
     }
     if (s.has("minimum") && v.isNumber() && v.asDouble() < s.get("minimum").asDouble()) {
-      errors.add(path + ": must be greater than or equal to " + s.get("minimum").asText());
+      invalid(violations, path, v, "should be greater than or equal to " + number(s.get("minimum")));
     }
     if (s.has("maximum") && v.isNumber() && v.asDouble() > s.get("maximum").asDouble()) {
-      errors.add(path + ": must be less than or equal to " + s.get("maximum").asText());
+      invalid(violations, path, v, "should be less than or equal to " + number(s.get("maximum")));
     }
     if (v.isObject()) {
-      ObjectNode obj = (ObjectNode) v;
       JsonNode properties = s.path("properties");
-      properties.fields().forEachRemaining(p -> {
-        if (!obj.has(p.getKey()) && p.getValue().has("default")) {
-          obj.set(p.getKey(), p.getValue().get("default").deepCopy());
-        }
-      });
       for (JsonNode required : s.path("required")) {
-        if (!obj.has(required.asText())) {
-          errors.add(path + "." + required.asText() + ": Required value");
+        if (!v.has(required.asText())) {
+          violations.add(new Violation(child(path, required.asText()), "FieldValueRequired", "Required value"));
         }
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = obj.fields(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
-        String childPath = path + "." + field.getKey();
+        String childPath = child(path, field.getKey());
+        if (path.isEmpty() && SERVER_FIELDS.contains(field.getKey())) {
+          continue;
+        }
         if (properties.has(field.getKey())) {
-          validate(properties.get(field.getKey()), field.getValue(), childPath, errors);
+          check(properties.get(field.getKey()), field.getValue(), childPath, violations);
         } else if (s.has("additionalProperties") && s.get("additionalProperties").isObject()) {
-          validate(s.get("additionalProperties"), field.getValue(), childPath, errors);
-        } else if (!s.path("x-kubernetes-preserve-unknown-fields").asBoolean(false) && !s.has("additionalProperties")) {
-          errors.add(childPath + ": unknown field");
+          check(s.get("additionalProperties"), field.getValue(), childPath, violations);
         }
       }
     }
     if (v.isArray() && s.has("items")) {
       for (int i = 0; i < v.size(); i++) {
-        validate(s.get("items"), v.get(i), path + "[" + i + "]", errors);
+        check(s.get("items"), v.get(i), path + "[" + i + "]", violations);
       }
     }
     for (JsonNode rule : s.path("x-kubernetes-validations")) {
       if (!evaluate(rule.get("rule").asText(), v)) {
-        errors.add((path.isEmpty() ? "<root>" : path) + ": " + rule.path("message").asText(rule.get("rule").asText()));
+        String message = rule.path("message").asText("failed rule: " + rule.get("rule").asText());
+        violations.add(new Violation(path.isEmpty() ? "<nil>" : path, "FieldValueInvalid", "Invalid value: " + render(v) + ": " + message));
       }
     }
+  }
+
+  private static void invalid(List<Violation> violations, String path, JsonNode v, String should) {
+    violations.add(new Violation(path, "FieldValueInvalid", "Invalid value: " + render(v) + ": " + path + " in body " + should));
+  }
+
+  /** A bound as Go's {@code %v} prints a float64: {@code 0}, not {@code 0.0}. */
+  private static String number(JsonNode n) {
+    double d = n.asDouble();
+    return d == Math.rint(d) && !Double.isInfinite(d) ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  /** A value as field errors print it: strings quoted, numbers and booleans as they are, compound values by type. */
+  static String render(JsonNode v) {
+    if (v.isTextual()) {
+      return Serialization.asJson(v.asText());
+    }
+    if (v.isObject()) {
+      return "\"object\"";
+    }
+    if (v.isArray()) {
+      return "\"array\"";
+    }
+    return v.asText();
   }
 
   static boolean evaluate(String rule, JsonNode self) {

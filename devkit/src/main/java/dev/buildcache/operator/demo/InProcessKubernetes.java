@@ -43,6 +43,27 @@ public class InProcessKubernetes implements AutoCloseable {
       throw new IllegalStateException("could not start the in-process Kubernetes API", e);
     }
     client = server.createClient();
+    installCustomResourceDefinitions();
+  }
+
+  /**
+   * Stores the CRDs of {@code crds/} (bundled in this jar), as {@code kubectl apply -k crds/} does on a cluster: the
+   * API then admits custom resources against their schema, defaults and CEL rules, and refuses what a real one
+   * refuses.
+   */
+  private void installCustomResourceDefinitions() {
+    for (Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> kind : java.util.List.of(BuildkitBuilder.class, CacheProfile.class)) {
+      String file = "demo/crds/" + io.fabric8.kubernetes.api.model.HasMetadata.getFullResourceName(kind) + "-v1.yml";
+      try (java.io.InputStream in = InProcessKubernetes.class.getClassLoader().getResourceAsStream(file)) {
+        if (in == null) {
+          throw new IllegalStateException(file + " is missing from the classpath (devkit bundles crds/)");
+        }
+        client.resource(io.fabric8.kubernetes.client.utils.Serialization.unmarshal(in,
+            io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class)).create();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
   }
 
   private static java.util.logging.Logger quiet(String name) {

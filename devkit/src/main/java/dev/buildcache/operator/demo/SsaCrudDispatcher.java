@@ -14,6 +14,7 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -46,6 +47,18 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     indexStore();
   }
   private final Map<String, RbacAuthorizer.User> tokens = new ConcurrentHashMap<>();
+  /** Custom resources are decoded, defaulted and validated against the CRDs stored here, as the API server does. */
+  private final CustomResourceAdmission admission = new CustomResourceAdmission(this::stored);
+  private volatile boolean schemaAdmission;
+
+  /**
+   * Admit custom resources against their stored CRDs (schema, defaults, CEL; 422/400 as the real server). Opt-in
+   * for now: the operator ITs still create objects only the operator's own validator refuses, which need a way to
+   * store objects "under an older CRD" (and ratcheting) before this can be the default.
+   */
+  public void enforceSchemas() {
+    schemaAdmission = true;
+  }
   private volatile RbacAuthorizer rbac;
   private volatile boolean ownerReferencesPermissionEnforcement;
 
@@ -403,11 +416,55 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
   public MockResponse handlePatch(RecordedRequest request) {
     String contentType = request.getHeader("Content-Type");
     if (contentType == null || !contentType.startsWith(APPLY)) {
-      return IndexedObjectMap.scoped(scope(request.getPath(), null), () -> super.handlePatch(request));
+      synchronized (this) {
+        return patch(request, contentType == null ? "" : contentType);
+      }
     }
     synchronized (this) {
       return apply(request);
     }
+  }
+
+  /**
+   * A JSON patch or JSON merge patch. On a custom resource the result is admitted first (a refused result stores
+   * nothing), and strategic merge patch is refused, as the API server refuses it for custom resources (415).
+   */
+  private MockResponse patch(RecordedRequest request, String contentType) {
+    String path = stripQuery(request.getPath());
+    if (!(schemaAdmission && admission.governs(path))) {
+      return IndexedObjectMap.scoped(scope(request.getPath(), null), () -> super.handlePatch(request));
+    }
+    if (contentType.startsWith("application/strategic-merge-patch+json")) {
+      return CustomResourceAdmission.status(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
+          + "accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml", null);
+    }
+    String objectPath = path.endsWith("/status") ? path.substring(0, path.length() - "/status".length()) : path;
+    Optional<JsonNode> current = stored(objectPath);
+    if (current.isEmpty()) {
+      return IndexedObjectMap.scoped(scope(request.getPath(), null), () -> super.handlePatch(request));
+    }
+    String body = request.getBody().readUtf8();
+    RecordedRequest original = new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(), request.getHeaders(),
+        new Buffer().writeUtf8(body));
+    JsonNode patched;
+    try {
+      JsonNode patch = Serialization.unmarshal(body, JsonNode.class);
+      patched = contentType.startsWith("application/json-patch+json") ? io.fabric8.zjsonpatch.JsonPatch.apply(patch, current.get())
+          : CustomResourceAdmission.mergePatch(current.get(), patch);
+    } catch (RuntimeException e) {
+      return IndexedObjectMap.scoped(scope(request.getPath(), null), () -> super.handlePatch(original)); // its own error
+    }
+    CustomResourceAdmission.Decision decision = admission.admit(path, query(request.getPath()), patched);
+    if (decision.refused()) {
+      return decision.refusal();
+    }
+    if (decision.object().equals(patched)) {
+      return decision.warn(IndexedObjectMap.scoped(scope(request.getPath(), null), () -> super.handlePatch(original)));
+    }
+    // defaults filled in or unknown fields pruned: store the admitted object
+    RecordedRequest update = new RecordedRequest("HTTP/1.1", HttpMethod.PUT, path,
+        Headers.builder().add("Content-Type", "application/json").build(), new Buffer().writeUtf8(Serialization.asJson(decision.object())));
+    return decision.warn(IndexedObjectMap.scoped(scope(path, null), () -> super.handleUpdate(update)));
   }
 
   private MockResponse apply(RecordedRequest request) {
@@ -429,7 +486,8 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
         return current;
       }
       String collection = objectPath.substring(0, objectPath.lastIndexOf('/'));
-      return handleCreate(new RecordedRequest("HTTP/1.1", HttpMethod.POST, collection,
+      String query = query(request.getPath());
+      return handleCreate(new RecordedRequest("HTTP/1.1", HttpMethod.POST, query == null ? collection : collection + "?" + query,
           Headers.builder().add("Content-Type", "application/json").build(),
           new Buffer().writeUtf8(Serialization.asJson(applied))));
     }
@@ -442,6 +500,13 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     if (!applied.path("metadata").hasNonNull("resourceVersion") && merged.path("metadata") instanceof ObjectNode metadata) {
       // Server-side apply is not optimistic unless the applied object names a version (JOSDK's create-only apply).
       metadata.remove("resourceVersion");
+    }
+    CustomResourceAdmission.Decision decision = schemaAdmission ? admission.admit(path, query(request.getPath()), merged) : null;
+    if (decision != null && decision.refused()) {
+      return decision.refusal();
+    }
+    if (decision != null) {
+      merged = decision.object();
     }
     boolean statusPath = !objectPath.equals(path);
     ArrayNode ops = JsonNodeFactory.instance.arrayNode();
@@ -457,9 +522,10 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     if (ops.isEmpty()) {
       return current;
     }
-    return IndexedObjectMap.scoped(scope(path, null), () -> super.handlePatch(new RecordedRequest("HTTP/1.1", HttpMethod.PATCH, path,
+    MockResponse patched = IndexedObjectMap.scoped(scope(path, null), () -> super.handlePatch(new RecordedRequest("HTTP/1.1", HttpMethod.PATCH, path,
         Headers.builder().add("Content-Type", "application/json-patch+json").build(),
         new Buffer().writeUtf8(Serialization.asJson(ops)))));
+    return decision == null ? patched : decision.warn(patched);
   }
 
   /**
@@ -468,14 +534,53 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
    */
   @Override
   public MockResponse handleCreate(RecordedRequest request) {
-    RecordedRequest stored = secretStringData(request);
-    return IndexedObjectMap.scoped(scope(stored.getPath(), bodyName(stored)), () -> super.handleCreate(stored));
+    RecordedRequest decoded = secretStringData(request);
+    CustomResourceAdmission.Decision decision = admit(decoded);
+    if (decision != null && decision.refused()) {
+      return decision.refusal();
+    }
+    RecordedRequest stored = decision == null ? decoded : withBody(decoded, decision.object());
+    MockResponse created = IndexedObjectMap.scoped(scope(stored.getPath(), bodyName(stored)), () -> super.handleCreate(stored));
+    return decision == null ? created : decision.warn(created);
   }
 
   @Override
   public MockResponse handleUpdate(RecordedRequest request) {
-    RecordedRequest stored = secretStringData(request);
-    return IndexedObjectMap.scoped(scope(stored.getPath(), null), () -> super.handleUpdate(stored));
+    RecordedRequest decoded = secretStringData(request);
+    CustomResourceAdmission.Decision decision = admit(decoded);
+    if (decision != null && decision.refused()) {
+      return decision.refusal();
+    }
+    RecordedRequest stored = decision == null ? decoded : withBody(decoded, decision.object());
+    MockResponse updated = IndexedObjectMap.scoped(scope(stored.getPath(), null), () -> super.handleUpdate(stored));
+    return decision == null ? updated : decision.warn(updated);
+  }
+
+  /** The admission of a create's or update's body; null when no stored CRD governs the path. */
+  private CustomResourceAdmission.Decision admit(RecordedRequest request) {
+    String path = stripQuery(request.getPath());
+    if (!(schemaAdmission && admission.governs(path))) {
+      return null;
+    }
+    String body = utf8(request.getBody());
+    return admission.admit(path, query(request.getPath()), Serialization.unmarshal(body, JsonNode.class));
+  }
+
+  private static RecordedRequest withBody(RecordedRequest request, JsonNode body) {
+    return new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(), request.getHeaders(),
+        new Buffer().writeUtf8(Serialization.asJson(body)));
+  }
+
+  /** The object stored at a path, as the API server reads its own store. */
+  private Optional<JsonNode> stored(String path) {
+    MockResponse response = handleGet(path);
+    return response.code() == 200 ? Optional.of(Serialization.unmarshal(response.getBody().readUtf8(), JsonNode.class))
+        : Optional.empty();
+  }
+
+  private static String query(String pathAndQuery) {
+    int q = pathAndQuery.indexOf('?');
+    return q < 0 ? null : pathAndQuery.substring(q + 1);
   }
 
   private static RecordedRequest secretStringData(RecordedRequest request) {

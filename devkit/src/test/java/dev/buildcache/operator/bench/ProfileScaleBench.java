@@ -80,7 +80,7 @@ public final class ProfileScaleBench {
         client.resource(TestProfiles.profile("repo-" + i, s -> {
           s.setBuilderRef(new CacheProfileSpec.BuilderRef(builder));
           s.getRetention().setMaxTotalSize("50Gi");
-          s.getRetention().setMaxAge("14d");
+          s.getRetention().setMaxAge("336h");
           s.getRetention().setProtectTags(List.of("cache-main"));
         })).create();
       }

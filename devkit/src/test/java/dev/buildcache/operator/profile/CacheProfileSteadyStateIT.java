@@ -42,7 +42,7 @@ class CacheProfileSteadyStateIT {
         client.resource(TestProfiles.profile(profiles.get(i), s -> {
           s.setBuilderRef(new CacheProfileSpec.BuilderRef(builder));
           s.getRetention().setMaxTotalSize("50Gi");
-          s.getRetention().setMaxAge("14d");
+          s.getRetention().setMaxAge("336h");
           s.getRetention().setProtectTags(List.of("cache-main"));
         })).create();
       }

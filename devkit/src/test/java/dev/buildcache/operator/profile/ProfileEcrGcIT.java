@@ -76,7 +76,7 @@ class ProfileEcrGcIT {
 
     CacheProfile profile = TestProfiles.profile("app", s -> {
       s.getRegistry().setRegion(null); // from the host: us-east-1
-      s.getRetention().setMaxAge("14d");
+      s.getRetention().setMaxAge("336h");
       s.getRetention().setProtectTags(List.of("cache-main"));
     });
     profile.getMetadata().setAnnotations(new HashMap<>(java.util.Map.of(GcSchedulePlanner.GC_NOW_ANNOTATION, "first")));
@@ -113,7 +113,7 @@ class ProfileEcrGcIT {
   void anExcludedRoleIsATrueCondition() {
     ecr.exclude(EcrProtocolServer.GC_ROLE_ARN);
     ecr.put(manifest(CACHE_CONFIG, "old"), OCI_MANIFEST, CACHE_CONFIG, NOW.minus(Duration.ofDays(40)), null, "cache-feature-old");
-    CacheProfile profile = TestProfiles.profile("app", s -> s.getRetention().setMaxAge("14d"));
+    CacheProfile profile = TestProfiles.profile("app", s -> s.getRetention().setMaxAge("336h"));
     profile.getMetadata().setAnnotations(new HashMap<>(java.util.Map.of(GcSchedulePlanner.GC_NOW_ANNOTATION, "first")));
     client.resource(profile).create();
     CacheProfileStatus status = await().atMost(Duration.ofSeconds(60)).until(

@@ -93,7 +93,7 @@ class ProfileGcIT {
       s.setRepository(registry.host() + "/" + REPO);
       s.getRegistry().setType(CacheProfileSpec.RegistryType.OCI);
       s.getRegistry().setInsecure(true);
-      s.getRetention().setMaxAge("14d");
+      s.getRetention().setMaxAge("336h");
       s.getRetention().setProtectTags(List.of("cache-main"));
       more.accept(s);
     });

@@ -10,8 +10,18 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.StatusCause;
+import io.fabric8.kubernetes.client.dsl.FieldValidateable.Validation;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Where the in-process API was shown to answer differently from a real kube-apiserver, it now answers the same; each
@@ -20,6 +30,10 @@ import org.junit.jupiter.api.Test;
 class InProcessApiConformanceIT {
   final KubernetesTestCluster cluster = new KubernetesTestCluster();
   final KubernetesClient client = cluster.client();
+
+  {
+    cluster.dispatcher().enforceSchemas();
+  }
 
   @AfterEach
   void close() {
@@ -62,5 +76,122 @@ class InProcessApiConformanceIT {
         .getStatus().getAssignedReplica()).isEqualTo("shared-0");
     // without a resourceVersion, apply is not optimistic
     assertThat(statusApply(created, null, "shared-2").getStatus().getAssignedReplica()).isEqualTo("shared-2");
+  }
+
+  static Stream<Path> invalidManifests() throws IOException {
+    return Files.list(Path.of("src/test/resources/crd-invalid")).filter(p -> !p.getFileName().toString().equals("typo-field.yaml"))
+        .sorted();
+  }
+
+  static GenericKubernetesResource manifest(Path file) throws IOException {
+    return io.fabric8.kubernetes.client.utils.Serialization.unmarshal(Files.readString(file), GenericKubernetesResource.class);
+  }
+
+  /**
+   * A custom resource that breaks its CRD's schema or CEL rules is refused on create with 422 Invalid, a message
+   * "KIND.GROUP \"NAME\" is invalid: FIELD: ..." and one cause per field (StatusError of a field.ErrorList), and
+   * nothing is stored. The same manifests CrdSchemaTest checks against the files.
+   */
+  @ParameterizedTest
+  @MethodSource("invalidManifests")
+  void anInvalidCustomResourceIsRefusedWithTheFieldNamed(Path file) throws IOException {
+    String expected = Files.readAllLines(file).get(0).replaceFirst("^# expect: ", "");
+    GenericKubernetesResource object = manifest(file);
+    String field = expected.substring(0, expected.indexOf(':'));
+    assertThatThrownBy(() -> client.resource(object).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getReason()).isEqualTo("Invalid");
+          assertThat(e.getStatus().getMessage()).startsWith(object.getKind() + ".buildcache.dev \"" + object.getMetadata().getName()
+              + "\" is invalid: ").contains(expected);
+          assertThat(e.getStatus().getDetails().getKind()).isEqualTo(object.getKind());
+          assertThat(e.getStatus().getDetails().getCauses()).extracting(StatusCause::getField).contains(field);
+        });
+    assertThat(client.resource(object).get()).as("nothing stored").isNull();
+  }
+
+  /**
+   * Unknown fields: without fieldValidation (fabric8's default) the server prunes them and warns ("Warn", the default
+   * since 1.27); with Strict (kubectl's default) it refuses the request with 400 "strict decoding error".
+   */
+  @Test
+  void unknownFieldsArePrunedOrRefusedUnderStrictValidation() throws IOException {
+    GenericKubernetesResource typo = manifest(Path.of("src/test/resources/crd-invalid/typo-field.yaml"));
+    assertThatThrownBy(() -> client.resource(typo).fieldValidation(Validation.STRICT).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(400);
+          assertThat(e.getStatus().getReason()).isEqualTo("BadRequest");
+          assertThat(e.getStatus().getMessage()).isEqualTo("BuildkitBuilder in version \"v1alpha1\" cannot be handled as a "
+              + "BuildkitBuilder: strict decoding error: unknown field \"spec.replica\"");
+        });
+    assertThat(client.resource(typo).get()).isNull();
+
+    GenericKubernetesResource stored = client.resource(typo).create();
+    assertThat(stored.getAdditionalProperties().get("spec")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .doesNotContainKey("replica");
+  }
+
+  /**
+   * The schema's defaults are stored with the object: a field absent from an object that is present gets its default;
+   * an absent object gets none (structural schema defaulting).
+   */
+  @Test
+  void schemaDefaultsAreStored() {
+    GenericKubernetesResource profile = io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
+        apiVersion: buildcache.dev/v1alpha1
+        kind: CacheProfile
+        metadata: {name: app, namespace: ci}
+        spec:
+          repository: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app-cache
+          builderRef: {name: shared}
+          cache: {}
+        """, GenericKubernetesResource.class);
+    GenericKubernetesResource stored = client.resource(profile).create();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) stored.getAdditionalProperties().get("spec");
+    assertThat(spec).containsEntry("schedule", "0 3 * * *").doesNotContainKey("agent");
+    assertThat(spec.get("cache")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .containsEntry("compression", "zstd").containsEntry("tagTemplate", "cache-{branch}");
+    assertThat(client.resource(profile).get().getAdditionalProperties().get("spec")).isEqualTo(spec);
+  }
+
+  /**
+   * A patch or an apply whose result is invalid is refused the same way, and the stored object stays as it was;
+   * a strategic merge patch of a custom resource is 415, as on a real server.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void anUpdateThatMakesAnObjectInvalidIsRefusedAndStoresNothing() {
+    CacheProfile created = client.resource(TestProfiles.profile("app", s -> {})).create();
+    String before = created.getMetadata().getResourceVersion();
+    var profile = client.resources(CacheProfile.class).inNamespace(created.getMetadata().getNamespace()).withName("app");
+
+    assertThatThrownBy(() -> profile.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"cache\":{\"compression\":\"ztsd\"}}}"))
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getDetails().getCauses()).extracting(StatusCause::getField, StatusCause::getReason)
+              .containsExactly(org.assertj.core.groups.Tuple.tuple("spec.cache.compression", "FieldValueNotSupported"));
+        });
+    assertThatThrownBy(() -> profile.patch(PatchContext.of(PatchType.JSON), "[{\"op\":\"add\",\"path\":\"/spec/retention\","
+        + "\"value\":{\"keepLatest\":-1}}]"))
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422));
+    GenericKubernetesResource bad = client.genericKubernetesResources("buildcache.dev/v1alpha1", "CacheProfile")
+        .inNamespace(created.getMetadata().getNamespace()).withName("app").get();
+    ((Map<String, Object>) bad.getAdditionalProperties().get("spec")).put("retention", Map.of("keepLatest", -1));
+    bad.getMetadata().setManagedFields(null);
+    bad.getMetadata().setResourceVersion(null);
+    assertThatThrownBy(() -> client.resource(bad).patch(apply()))
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getStatus().getMessage())
+            .isEqualTo("CacheProfile.buildcache.dev \"app\" is invalid: spec.retention.keepLatest: Invalid value: -1: "
+                + "spec.retention.keepLatest in body should be greater than or equal to 0"));
+    assertThatThrownBy(() -> profile.patch(PatchContext.of(PatchType.STRATEGIC_MERGE), "{\"spec\":{}}"))
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(415));
+
+    assertThat(profile.get().getMetadata().getResourceVersion()).as("nothing written").isEqualTo(before);
+    // a valid edit still goes through
+    assertThat(profile.edit(p -> {
+      p.getMetadata().setAnnotations(Map.of("a", "b"));
+      return p;
+    }).getMetadata().getAnnotations()).containsEntry("a", "b");
   }
 }

@@ -81,6 +81,22 @@ class CrdSchemaTest {
     JsonNode object = Serialization.jsonMapper().readTree("{\"apiVersion\":\"buildcache.dev/v1alpha1\",\"kind\":\"BuildkitBuilder\",\"spec\":{\"tls\":{}}}");
     CrdSchemaValidator validator = validatorFor(object);
     assertThat(validator.validate(object)).isEmpty();
+    CrdSchemaValidator.Admission admitted = validator.admit(object);
+    assertThat(admitted.object().at("/spec/tls/certificateDuration").asText()).isEqualTo("2160h");
+    assertThat(admitted.object().at("/spec/tls/renewBefore").asText()).isEqualTo("360h");
+    assertThat(object.at("/spec/tls/certificateDuration").isMissingNode()).as("the input is not modified").isTrue();
+  }
+
+  @Test
+  void unknownFieldsArePrunedAndNamedAsTheServerNamesThem() throws IOException {
+    JsonNode object = Serialization.jsonMapper().readTree("{\"apiVersion\":\"buildcache.dev/v1alpha1\",\"kind\":\"BuildkitBuilder\","
+        + "\"metadata\":{\"name\":\"b\",\"labels\":{\"x\":\"y\"}},\"spec\":{\"replica\":3,\"tls\":{\"renewbefore\":\"1h\"}},\"extra\":1}");
+    CrdSchemaValidator.Admission admitted = validatorFor(object).admit(object);
+    assertThat(admitted.unknownFields()).containsExactlyInAnyOrder("spec.replica", "spec.tls.renewbefore", "extra");
+    assertThat(admitted.object().has("extra")).isFalse();
+    assertThat(admitted.object().at("/spec/replica").isMissingNode()).isTrue();
+    assertThat(admitted.object().at("/metadata/labels/x").asText()).as("metadata is the server's, never pruned").isEqualTo("y");
+    assertThat(admitted.violations()).isEmpty();
   }
 
   @Test

@@ -1,0 +1,158 @@
+package dev.buildcache.operator.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.http.MockResponse;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What the API server does with a custom resource before it stores it, from the CRD it stores: decode (unknown
+ * fields are refused under {@code fieldValidation=Strict}, else pruned with a {@code Warning} header: the default
+ * since 1.27, "Warn"), default, validate against the structural schema and the CEL rules (422 Invalid with one
+ * cause per field). The shapes are the API server's: {@code apiextensions-apiserver}'s strict decoding error, and
+ * {@code StatusError} for {@code field.ErrorList} (kubernetes.io/docs/reference/using-api/api-concepts, "Field
+ * validation"). A path that is no custom resource of a stored CRD is left alone.
+ */
+final class CustomResourceAdmission {
+  /** {@code /apis/GROUP/VERSION/[namespaces/NS/]PLURAL[/NAME[/status]]}. */
+  private static final Pattern PATH = Pattern.compile(
+      "^/apis/([^/]+\\.[^/]+)/([^/]+)/(?:namespaces/[^/]+/)?([^/]+)(?:/([^/]+)(/status)?)?$");
+
+  /** Reads a stored object by path: the CRD, as the API server reads it from its own store. */
+  private final Function<String, Optional<JsonNode>> store;
+  private final Map<String, Cached> validators = new ConcurrentHashMap<>();
+
+  private record Cached(String resourceVersion, CrdSchemaValidator validator, String kind) {}
+
+  /** The outcome: either the object to store (and the warnings to send with it), or the refusal to answer with. */
+  record Decision(JsonNode object, List<String> warnings, MockResponse refusal) {
+    boolean refused() {
+      return refusal != null;
+    }
+
+    /** Adds the warnings to a successful answer, as {@code Warning: 299 - "..."} headers. */
+    MockResponse warn(MockResponse response) {
+      for (String warning : warnings) {
+        response.addHeader("Warning", "299 - " + Serialization.asJson(warning));
+      }
+      return response;
+    }
+  }
+
+  CustomResourceAdmission(Function<String, Optional<JsonNode>> store) {
+    this.store = store;
+  }
+
+  /** Whether the path names a custom resource of a stored CRD. */
+  boolean governs(String path) {
+    return validator(path) != null;
+  }
+
+  /**
+   * Admits {@code object}, about to be stored at {@code path}; null when no stored CRD governs the path.
+   * {@code query} is the request's query string (for {@code fieldValidation}).
+   */
+  Decision admit(String path, String query, JsonNode object) {
+    Cached cached = validator(path);
+    if (cached == null) {
+      return null;
+    }
+    String group = PATH.matcher(path).results().findFirst().map(m -> m.group(1)).orElseThrow();
+    String version = PATH.matcher(path).results().findFirst().map(m -> m.group(2)).orElseThrow();
+    CrdSchemaValidator.Admission admission = cached.validator().admit(object);
+    String validation = fieldValidation(query);
+    if (!admission.unknownFields().isEmpty() && validation.equals("Strict")) {
+      String unknown = String.join(", ", admission.unknownFields().stream().map(f -> "unknown field \"" + f + "\"").toList());
+      return new Decision(null, List.of(), status(400, "BadRequest", cached.kind() + " in version \"" + version
+          + "\" cannot be handled as a " + cached.kind() + ": strict decoding error: " + unknown, null));
+    }
+    if (!admission.violations().isEmpty()) {
+      String name = object.path("metadata").path("name").asText();
+      List<CrdSchemaValidator.Violation> violations = admission.violations();
+      String errors = violations.size() == 1 ? violations.get(0).toString()
+          : "[" + String.join(", ", violations.stream().map(Object::toString).toList()) + "]";
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("name", name);
+      details.put("group", group);
+      details.put("kind", cached.kind());
+      details.put("causes", violations.stream().map(v -> Map.of("reason", v.reason(), "message", v.message(), "field", v.field())).toList());
+      return new Decision(null, List.of(), status(422, "Invalid", cached.kind() + "." + group + " \"" + name + "\" is invalid: " + errors,
+          details));
+    }
+    List<String> warnings = validation.equals("Ignore") ? List.of()
+        : admission.unknownFields().stream().map(f -> "unknown field \"" + f + "\"").toList();
+    return new Decision(admission.object(), warnings, null);
+  }
+
+  /** {@code Strict}, {@code Warn} (the default when the request names none) or {@code Ignore}. */
+  static String fieldValidation(String query) {
+    if (query != null) {
+      Matcher m = Pattern.compile("(?:^|&)fieldValidation=([A-Za-z]+)").matcher(query);
+      if (m.find()) {
+        return m.group(1);
+      }
+    }
+    return "Warn";
+  }
+
+  private Cached validator(String path) {
+    Matcher m = PATH.matcher(path);
+    if (!m.matches()) {
+      return null;
+    }
+    String crdName = m.group(3) + "." + m.group(1);
+    Optional<JsonNode> stored = store.apply("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + crdName);
+    if (stored.isEmpty()) {
+      validators.remove(crdName);
+      return null;
+    }
+    String resourceVersion = stored.get().path("metadata").path("resourceVersion").asText();
+    Cached cached = validators.get(crdName);
+    if (cached == null || !cached.resourceVersion().equals(resourceVersion)) {
+      CustomResourceDefinition crd = Serialization.jsonMapper().convertValue(stored.get(), CustomResourceDefinition.class);
+      cached = new Cached(resourceVersion, CrdSchemaValidator.fromCrd(crd), crd.getSpec().getNames().getKind());
+      validators.put(crdName, cached);
+    }
+    return cached;
+  }
+
+  static MockResponse status(int code, String reason, String message, Map<String, Object> details) {
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("kind", "Status");
+    status.put("apiVersion", "v1");
+    status.put("metadata", Map.of());
+    status.put("status", "Failure");
+    status.put("message", message);
+    status.put("reason", reason);
+    if (details != null) {
+      status.put("details", details);
+    }
+    status.put("code", code);
+    return new MockResponse().setResponseCode(code).setBody(Serialization.asJson(status));
+  }
+
+  /** RFC 7386 JSON merge patch: objects merge, {@code null} removes, anything else replaces. */
+  static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+    if (!patch.isObject()) {
+      return patch.deepCopy();
+    }
+    ObjectNode result = target instanceof ObjectNode o ? o.deepCopy() : Serialization.jsonMapper().createObjectNode();
+    patch.fields().forEachRemaining(e -> {
+      if (e.getValue().isNull()) {
+        result.remove(e.getKey());
+      } else {
+        result.set(e.getKey(), mergePatch(result.path(e.getKey()), e.getValue()));
+      }
+    });
+    return result;
+  }
+}
