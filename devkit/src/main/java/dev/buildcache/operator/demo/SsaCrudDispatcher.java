@@ -81,6 +81,30 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     ownerReferencesPermissionEnforcement = true;
   }
 
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> conflicts = new ConcurrentHashMap<>();
+
+  /**
+   * The next {@code count} writes (PUT or PATCH) to exactly {@code path} lose a race to another writer: 409 Conflict,
+   * the object unchanged, as the real server answers a write whose resourceVersion went stale in the meantime.
+   */
+  public void conflictOnNextWrites(String path, int count) {
+    conflicts.put(path, new java.util.concurrent.atomic.AtomicInteger(count));
+  }
+
+  /** How many of the conflicts armed for {@code path} are still to come. */
+  public int conflictsPending(String path) {
+    java.util.concurrent.atomic.AtomicInteger left = conflicts.get(path);
+    return left == null ? 0 : left.get();
+  }
+
+  private boolean lostRace(String method, String path) {
+    if (!"PUT".equals(method) && !"PATCH".equals(method)) {
+      return false;
+    }
+    java.util.concurrent.atomic.AtomicInteger left = conflicts.get(path);
+    return left != null && left.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+  }
+
   private volatile int minorVersion = 32;
 
   /** The Kubernetes version this API plays (1.MINOR): what {@code /version} says and which fields apply knows. */
@@ -141,6 +165,11 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
       if (refused != null) {
         return refused;
       }
+    }
+    if (lostRace(method, path)) {
+      String[] segments = path.split("/");
+      String name = path.endsWith("/status") ? segments[segments.length - 2] : segments[segments.length - 1];
+      return conflict(path, name);
     }
     if (!"GET".equals(method)) {
       writes.add(new Write(method, request.getPath()));

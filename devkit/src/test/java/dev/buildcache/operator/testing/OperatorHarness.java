@@ -37,10 +37,19 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings, MeterRegistry meters) {
+    this(cluster, settings, meters, Clock.systemUTC());
+  }
+
+  /** The operator under a clock the test moves (certificate lifetimes, GC schedules). */
+  public OperatorHarness(KubernetesTestCluster cluster, Clock clock) {
+    this(cluster, OperatorRuntime.Settings.defaults(), new SimpleMeterRegistry(), clock);
+  }
+
+  public OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings, MeterRegistry meters, Clock clock) {
     this.meters = meters;
     cluster.createMissing(shippedRbac());
     client = cluster.serviceAccountClient(NAMESPACE, SERVICE_ACCOUNT, USER_AGENT);
-    runtime = new OperatorRuntime(client, meters, Clock.systemUTC(), settings);
+    runtime = new OperatorRuntime(client, meters, clock, settings);
     runtime.start();
   }
 

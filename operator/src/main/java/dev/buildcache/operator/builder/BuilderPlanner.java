@@ -44,8 +44,9 @@ public final class BuilderPlanner {
 
   /**
    * What a pass does: apply {@code objects} in order (none when the spec is invalid: its objects are left alone),
-   * write {@code status} with {@code conditions}, publish {@code announcements}, look again after {@code requeue}.
-   * {@code tls} is null for an invalid spec.
+   * publish {@code announcements} once they are applied (they say what applying them did, such as issuing
+   * certificates, so they stand whatever the status write does), write {@code status} with {@code conditions},
+   * look again after {@code requeue}. {@code tls} is null for an invalid spec.
    */
   public record Plan(List<HasMetadata> objects, BuildkitBuilderStatus status, List<Conditions.Desired> conditions,
       List<Announcement> announcements, Duration requeue, TlsMaterial tls) {

@@ -44,12 +44,14 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
   private final BuilderObjects objects = new BuilderObjects(FIELD_MANAGER);
   private final StatusWriter<BuildkitBuilderStatus, BuildkitBuilder> status;
   private final BuilderMetrics metrics;
+  private final EventPublisher events;
   private InformerEventSource<CacheProfile, BuildkitBuilder> profiles;
 
   public BuildkitBuilderReconciler(BuilderPlanner planner, EventPublisher events, BuilderMetrics metrics, Clock clock) {
     this.planner = planner;
     this.status = new StatusWriter<>(events, clock, BuildkitBuilder::new, Set.of());
     this.metrics = metrics;
+    this.events = events;
   }
 
   @Override
@@ -87,7 +89,10 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
           plan.conditions().get(0).message());
     }
     objects.apply(builder, plan.objects(), context.getClient());
-    status.write(builder, plan.status(), plan.conditions(), plan.announcements(), context);
+    // What the apply did (a CA re-issued, certificates renewed) happened, whatever the status write below meets: a
+    // 409 there must not swallow it, and the next pass, seeing the new Secrets, has nothing to say about it.
+    plan.announcements().forEach(a -> events.publish(builder, a.type(), a.reason(), a.message()));
+    status.write(builder, plan.status(), plan.conditions(), List.of(), context);
     if (plan.valid()) {
       metrics.observe(builder, plan.status(), plan.tls());
     }
