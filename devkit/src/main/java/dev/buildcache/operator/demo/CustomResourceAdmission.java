@@ -57,18 +57,35 @@ final class CustomResourceAdmission {
     return validator(path) != null;
   }
 
+  /** Admits a new object (create): nothing to ratchet against. */
+  Decision admit(String path, String query, JsonNode object) {
+    return admit(path, query, object, null, false);
+  }
+
   /**
    * Admits {@code object}, about to be stored at {@code path}; null when no stored CRD governs the path.
-   * {@code query} is the request's query string (for {@code fieldValidation}).
+   * {@code query} is the request's query string (for {@code fieldValidation}). On an update, {@code old} is the
+   * stored object: a write to {@code /status} is validated as the whole object it makes, the stored one with the
+   * new status (the status strategy keeps spec and metadata as stored, and validates the whole object:
+   * apiextensions-apiserver's {@code customResourceValidator.ValidateStatusUpdate}); with {@code ratcheting} (the
+   * {@code CRDValidationRatcheting} feature, on by default from 1.30) a violation in a part of the object the update
+   * did not change is let through, so an object stored under an older, looser CRD can still have its status written
+   * and its other fields edited.
    */
-  Decision admit(String path, String query, JsonNode object) {
+  Decision admit(String path, String query, JsonNode object, JsonNode old, boolean ratcheting) {
     Cached cached = validator(path);
     if (cached == null) {
       return null;
     }
     String group = PATH.matcher(path).results().findFirst().map(m -> m.group(1)).orElseThrow();
     String version = PATH.matcher(path).results().findFirst().map(m -> m.group(2)).orElseThrow();
-    CrdSchemaValidator.Admission admission = cached.validator().admit(object);
+    if (old != null && path.endsWith("/status")) {
+      object = statusOnto(old, object);
+    }
+    CrdSchemaValidator.Admission admitted = cached.validator().admit(object);
+    CrdSchemaValidator.Admission admission = old == null || !ratcheting ? admitted
+        : new CrdSchemaValidator.Admission(admitted.object(), admitted.unknownFields(), admitted.violations().stream()
+            .filter(v -> !Ratcheting.unchanged(v, old, admitted.object())).toList());
     String validation = fieldValidation(query);
     if (!admission.unknownFields().isEmpty() && validation.equals("Strict")) {
       String unknown = String.join(", ", admission.unknownFields().stream().map(f -> "unknown field \"" + f + "\"").toList());
@@ -91,6 +108,28 @@ final class CustomResourceAdmission {
     List<String> warnings = validation.equals("Ignore") ? List.of()
         : admission.unknownFields().stream().map(f -> "unknown field \"" + f + "\"").toList();
     return new Decision(admission.object(), warnings, null);
+  }
+
+  /**
+   * What a write to {@code /status} makes of the stored object: its status replaced (or removed), everything else as
+   * stored, except the resourceVersion the writer named, so a stale write still meets its 409.
+   */
+  static JsonNode statusOnto(JsonNode stored, JsonNode written) {
+    ObjectNode result = stored.deepCopy();
+    if (written.has("status")) {
+      result.set("status", written.get("status").deepCopy());
+    } else {
+      result.remove("status");
+    }
+    String writtenVersion = written.path("metadata").path("resourceVersion").asText(null);
+    if (result.path("metadata") instanceof ObjectNode metadata) {
+      if (writtenVersion == null) {
+        metadata.remove("resourceVersion");
+      } else {
+        metadata.put("resourceVersion", writtenVersion);
+      }
+    }
+    return result;
   }
 
   /** {@code Strict}, {@code Warn} (the default when the request names none) or {@code Ignore}. */

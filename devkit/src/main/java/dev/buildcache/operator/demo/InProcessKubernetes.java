@@ -66,6 +66,33 @@ public class InProcessKubernetes implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code writes} while the CRD of {@code kind} is replaced by an older, looser one (its schema keeps any
+   * field, checks none), then puts the real one back: the objects written meanwhile are stored as a cluster holds
+   * objects from before a CRD upgrade, which the API server never revalidates. From then on their writes are
+   * admitted by the real CRD, with ratcheting: an unchanged invalid field does not block a status write. Every
+   * client's writes in the meantime (an operator's too) meet the older CRD, as they would on a cluster.
+   */
+  public void underOlderCrd(Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> kind, Runnable writes) {
+    var crds = client.apiextensions().v1().customResourceDefinitions();
+    String name = io.fabric8.kubernetes.api.model.HasMetadata.getFullResourceName(kind);
+    io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition installed = crds.withName(name).get();
+    io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition older =
+        io.fabric8.kubernetes.client.utils.Serialization.clone(installed);
+    for (var version : older.getSpec().getVersions()) {
+      version.getSchema().setOpenAPIV3Schema(new io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaPropsBuilder()
+          .withType("object").withXKubernetesPreserveUnknownFields(true).build());
+    }
+    crds.resource(older).update();
+    try {
+      writes.run();
+    } finally {
+      io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition current = crds.withName(name).get();
+      current.setSpec(installed.getSpec());
+      crds.resource(current).update();
+    }
+  }
+
   private static java.util.logging.Logger quiet(String name) {
     java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
     logger.setLevel(java.util.logging.Level.WARNING);

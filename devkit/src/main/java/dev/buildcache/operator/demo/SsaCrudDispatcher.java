@@ -49,15 +49,17 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
   private final Map<String, RbacAuthorizer.User> tokens = new ConcurrentHashMap<>();
   /** Custom resources are decoded, defaulted and validated against the CRDs stored here, as the API server does. */
   private final CustomResourceAdmission admission = new CustomResourceAdmission(this::stored);
-  private volatile boolean schemaAdmission;
-
   /**
-   * Admit custom resources against their stored CRDs (schema, defaults, CEL; 422/400 as the real server). Opt-in
-   * for now: the operator ITs still create objects only the operator's own validator refuses, which need a way to
-   * store objects "under an older CRD" (and ratcheting) before this can be the default.
+   * Custom resources are admitted against the CRD stored for them, as the API server does (a CRD replaced by an
+   * older, looser one admits by that one: {@link InProcessKubernetes#underOlderCrd}).
    */
-  public void enforceSchemas() {
-    schemaAdmission = true;
+  private boolean admitted(String objectPath) {
+    return admission.governs(objectPath);
+  }
+
+  /** {@code CRDValidationRatcheting}: beta and on by default from 1.30, so on for the versions this API plays from there. */
+  private boolean ratcheting() {
+    return minorVersion >= 30;
   }
   private volatile RbacAuthorizer rbac;
   private volatile boolean ownerReferencesPermissionEnforcement;
@@ -460,7 +462,7 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
    */
   private MockResponse patch(RecordedRequest request, String contentType) {
     String path = stripQuery(request.getPath());
-    if (!(schemaAdmission && admission.governs(path))) {
+    if (!admitted(objectPath(path))) {
       return IndexedObjectMap.scoped(scope(request.getPath(), null), () -> super.handlePatch(request));
     }
     if (contentType.startsWith("application/strategic-merge-patch+json")) {
@@ -483,7 +485,7 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     } catch (RuntimeException e) {
       return IndexedObjectMap.scoped(scope(request.getPath(), null), () -> super.handlePatch(original)); // its own error
     }
-    CustomResourceAdmission.Decision decision = admission.admit(path, query(request.getPath()), patched);
+    CustomResourceAdmission.Decision decision = admission.admit(path, query(request.getPath()), patched, current.get(), ratcheting());
     if (decision.refused()) {
       return decision.refusal();
     }
@@ -530,7 +532,8 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
       // Server-side apply is not optimistic unless the applied object names a version (JOSDK's create-only apply).
       metadata.remove("resourceVersion");
     }
-    CustomResourceAdmission.Decision decision = schemaAdmission ? admission.admit(path, query(request.getPath()), merged) : null;
+    CustomResourceAdmission.Decision decision = admitted(objectPath)
+        ? admission.admit(path, query(request.getPath()), merged, existing, ratcheting()) : null;
     if (decision != null && decision.refused()) {
       return decision.refusal();
     }
@@ -564,7 +567,7 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
   @Override
   public MockResponse handleCreate(RecordedRequest request) {
     RecordedRequest decoded = secretStringData(request);
-    CustomResourceAdmission.Decision decision = admit(decoded);
+    CustomResourceAdmission.Decision decision = admit(decoded, false);
     if (decision != null && decision.refused()) {
       return decision.refusal();
     }
@@ -576,7 +579,7 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
   @Override
   public MockResponse handleUpdate(RecordedRequest request) {
     RecordedRequest decoded = secretStringData(request);
-    CustomResourceAdmission.Decision decision = admit(decoded);
+    CustomResourceAdmission.Decision decision = admit(decoded, true);
     if (decision != null && decision.refused()) {
       return decision.refusal();
     }
@@ -585,14 +588,23 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     return decision == null ? updated : decision.warn(updated);
   }
 
-  /** The admission of a create's or update's body; null when no stored CRD governs the path. */
-  private CustomResourceAdmission.Decision admit(RecordedRequest request) {
+  /**
+   * The admission of a create's or update's body; null when no stored CRD governs the path. An update is admitted
+   * against the stored object (status strategy, ratcheting).
+   */
+  private CustomResourceAdmission.Decision admit(RecordedRequest request, boolean update) {
     String path = stripQuery(request.getPath());
-    if (!(schemaAdmission && admission.governs(path))) {
+    JsonNode body = Serialization.unmarshal(utf8(request.getBody()), JsonNode.class);
+    String objectPath = update ? objectPath(path) : path + "/" + body.path("metadata").path("name").asText();
+    if (!admitted(objectPath)) {
       return null;
     }
-    String body = utf8(request.getBody());
-    return admission.admit(path, query(request.getPath()), Serialization.unmarshal(body, JsonNode.class));
+    JsonNode old = update ? stored(objectPath).orElse(null) : null;
+    return admission.admit(path, query(request.getPath()), body, old, ratcheting());
+  }
+
+  private static String objectPath(String path) {
+    return path.endsWith("/status") ? path.substring(0, path.length() - "/status".length()) : path;
   }
 
   private static RecordedRequest withBody(RecordedRequest request, JsonNode body) {

@@ -138,7 +138,8 @@ class BuildkitBuilderIT {
 
   @Test
   void invalidSpecGetsConditionAndEventWhileOthersReconcile() {
-    client.resource(TestBuilders.builder("broken", s -> s.getTls().setRenewBefore("9000h"))).create();
+    // the CRD admits any duration here (its schema has no bound for it); the operator's validator allows at most 24h
+    client.resource(TestBuilders.builder("broken", s -> s.getDrain().setTerminationGracePeriod("48h"))).create();
     client.resource(TestBuilders.builder("healthy")).create();
 
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -147,7 +148,7 @@ class BuildkitBuilderIT {
       assertThat(Conditions.find(broken.getStatus().getConditions(), ConditionType.DEGRADED)).hasValueSatisfying(c -> {
         assertThat(c.getStatus()).isEqualTo("True");
         assertThat(c.getReason()).isEqualTo("InvalidSpec");
-        assertThat(c.getMessage()).contains("spec.tls.renewBefore").contains("shorter than spec.tls.certificateDuration");
+        assertThat(c.getMessage()).contains("spec.drain.terminationGracePeriod").contains("must be at most 24h");
       });
       assertThat(events("broken")).anySatisfy(e -> {
         assertThat(e.getReason()).isEqualTo("InvalidSpec");
@@ -160,7 +161,7 @@ class BuildkitBuilderIT {
     assertThat(statefulSet("broken")).as("nothing is created for an invalid spec").isNull();
     assertThat(client.secrets().inNamespace(NS).withName("broken-ca").get()).isNull();
 
-    editSpec("broken", b -> b.getSpec().getTls().setRenewBefore("360h"));
+    editSpec("broken", b -> b.getSpec().getDrain().setTerminationGracePeriod("15m"));
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       assertThat(statefulSet("broken")).isNotNull();
       assertThat(Conditions.find(get("broken").getStatus().getConditions(), ConditionType.DEGRADED))

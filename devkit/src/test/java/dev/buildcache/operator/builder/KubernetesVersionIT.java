@@ -54,4 +54,48 @@ class KubernetesVersionIT {
           .hasMessageContaining("Kubernetes 1.27 is older than 1.28, the oldest version buildcache-operator supports");
     }
   }
+
+  /**
+   * Before 1.30 (no validation ratcheting) a status write is validated as the whole object, so a profile stored
+   * under an older CRD with a value today's CRD refuses cannot get any status: the operator says so in Events, with
+   * the field to fix, and serves every other profile.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void onKubernetes129AProfileTheCrdNowRefusesIsExplainedInEvents() {
+    try (KubernetesTestCluster cluster = new KubernetesTestCluster()) {
+      cluster.dispatcher().serverVersion(29);
+      var client = cluster.client();
+      // stored before the operator runs, so no status write of its own slips in while the older CRD is installed
+      client.resource(TestBuilders.builder("shared")).create();
+      java.util.Map<String, Object> raw = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().convertValue(
+          dev.buildcache.operator.testing.TestProfiles.profile("bad", s -> {}), java.util.Map.class);
+      ((java.util.Map<String, java.util.Map<String, Object>>) raw.get("spec")).get("cache").put("compression", "ztsd");
+      cluster.underOlderCrd(dev.buildcache.operator.api.v1alpha1.CacheProfile.class, () -> client.resource(
+          io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().convertValue(raw,
+              io.fabric8.kubernetes.api.model.GenericKubernetesResource.class)).create());
+      try (OperatorHarness operator = new OperatorHarness(cluster)) {
+        client.resource(dev.buildcache.operator.testing.TestProfiles.profile("good", s -> {})).create();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+          var events = client.v1().events().inNamespace(TestBuilders.NAMESPACE).list().getItems().stream()
+              .filter(e -> "bad".equals(e.getInvolvedObject().getName())).toList();
+          assertThat(events).anySatisfy(e -> {
+            assertThat(e.getType()).isEqualTo("Warning");
+            assertThat(e.getReason()).isEqualTo("InvalidSpec");
+            assertThat(e.getMessage()).contains("spec.cache.compression");
+          });
+          assertThat(events).anySatisfy(e -> {
+            assertThat(e.getType()).isEqualTo("Warning");
+            assertThat(e.getReason()).isEqualTo("StatusRefused");
+            assertThat(e.getMessage()).contains("because spec.cache.compression fails the installed CRD");
+          });
+          assertThat(client.resources(dev.buildcache.operator.api.v1alpha1.CacheProfile.class).inNamespace(TestBuilders.NAMESPACE)
+              .withName("good").get().getStatus()).as("the other profile is served").isNotNull();
+        });
+        assertThat(client.genericKubernetesResources("buildcache.dev/v1alpha1", "CacheProfile").inNamespace(TestBuilders.NAMESPACE)
+            .withName("bad").get().getAdditionalProperties().get("status")).as("no status could be written").isNull();
+      }
+    }
+  }
 }

@@ -31,10 +31,6 @@ class InProcessApiConformanceIT {
   final KubernetesTestCluster cluster = new KubernetesTestCluster();
   final KubernetesClient client = cluster.client();
 
-  {
-    cluster.dispatcher().enforceSchemas();
-  }
-
   @AfterEach
   void close() {
     cluster.close();
@@ -193,5 +189,95 @@ class InProcessApiConformanceIT {
       p.getMetadata().setAnnotations(Map.of("a", "b"));
       return p;
     }).getMetadata().getAnnotations()).containsEntry("a", "b");
+  }
+
+  /** A profile stored under an older, looser CRD: its {@code spec.cache.compression} is "ztsd", refused today. */
+  @SuppressWarnings("unchecked")
+  CacheProfile storedUnderOlderCrd() {
+    Map<String, Object> raw = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().convertValue(
+        TestProfiles.profile("app", s -> {}), Map.class);
+    ((Map<String, Map<String, Object>>) raw.get("spec")).get("cache").put("compression", "ztsd");
+    cluster.underOlderCrd(CacheProfile.class, () -> client.resource(io.fabric8.kubernetes.client.utils.Serialization.jsonMapper()
+        .convertValue(raw, GenericKubernetesResource.class)).create());
+    return client.resources(CacheProfile.class).inNamespace(TestBuilders.NAMESPACE).withName("app").get();
+  }
+
+  @SuppressWarnings("unchecked")
+  Object storedCompression() {
+    GenericKubernetesResource stored = client.genericKubernetesResources("buildcache.dev/v1alpha1", "CacheProfile")
+        .inNamespace(TestBuilders.NAMESPACE).withName("app").get();
+    return ((Map<String, Map<String, Object>>) stored.getAdditionalProperties().get("spec")).get("cache").get("compression");
+  }
+
+  /**
+   * Validation ratcheting (KEP-4008; CRDValidationRatcheting, on by default from 1.30): on an update, a violation in a
+   * part the update does not change is let through; changing that part to another invalid value is refused. So the
+   * status of an object from before a CRD upgrade can be written, and its other fields edited.
+   */
+  @Test
+  void anInvalidFieldFromAnOlderCrdIsKeptUntilTheUpdateChangesIt() {
+    CacheProfile stored = storedUnderOlderCrd();
+    var profile = client.resources(CacheProfile.class).inNamespace(TestBuilders.NAMESPACE).withName("app");
+
+    assertThat(statusApply(stored, stored.getMetadata().getResourceVersion(), "shared-0").getStatus().getAssignedReplica())
+        .isEqualTo("shared-0");
+    profile.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"schedule\":\"0 4 * * *\"},\"metadata\":{\"annotations\":{\"a\":\"b\"}}}");
+    assertThat(storedCompression()).isEqualTo("ztsd");
+
+    assertThatThrownBy(() -> profile.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"cache\":{\"compression\":\"lz4\"}}}"))
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getDetails().getCauses()).extracting(StatusCause::getField).containsExactly("spec.cache.compression");
+        });
+    assertThat(storedCompression()).isEqualTo("ztsd");
+    profile.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"cache\":{\"compression\":\"zstd\"}}}");
+    assertThat(storedCompression()).isEqualTo("zstd");
+  }
+
+  /**
+   * Before 1.30 there is no ratcheting, and a status write is validated as the whole object it makes
+   * (apiextensions-apiserver's ValidateStatusUpdate): the status of an object whose spec today's CRD refuses cannot
+   * be written at all, and the refusal names the spec field.
+   */
+  @Test
+  void beforeRatchetingTheStatusOfAnObjectInvalidUnderTheCurrentCrdCannotBeWritten() {
+    cluster.dispatcher().serverVersion(29);
+    CacheProfile stored = storedUnderOlderCrd();
+
+    assertThatThrownBy(() -> statusApply(stored, stored.getMetadata().getResourceVersion(), "shared-0"))
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getDetails().getCauses()).extracting(StatusCause::getField).containsExactly("spec.cache.compression");
+        });
+  }
+
+  /**
+   * A write to /status is validated (against the status schema too) and changes only status: the spec it carries is
+   * ignored (status strategy: "requests to the /status subresource ignore changes to anything other than the status
+   * stanza", CustomResourceSubresources).
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aStatusWriteIsValidatedAndChangesOnlyTheStatus() {
+    CacheProfile created = client.resource(TestProfiles.profile("app", s -> {})).create();
+    var profile = client.resources(CacheProfile.class).inNamespace(TestBuilders.NAMESPACE).withName("app");
+
+    assertThatThrownBy(() -> profile.subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"status\":{\"observedGeneration\":\"soon\"}}"))
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getDetails().getCauses()).extracting(StatusCause::getField, StatusCause::getReason)
+              .containsExactly(org.assertj.core.groups.Tuple.tuple("status.observedGeneration", "FieldValueTypeInvalid"));
+        });
+
+    GenericKubernetesResource edited = client.genericKubernetesResources("buildcache.dev/v1alpha1", "CacheProfile")
+        .inNamespace(TestBuilders.NAMESPACE).withName("app").get();
+    ((Map<String, Object>) edited.getAdditionalProperties().get("spec")).put("schedule", "0 5 * * *");
+    edited.getAdditionalProperties().put("status", Map.of("assignedReplica", "shared-1"));
+    client.genericKubernetesResources("buildcache.dev/v1alpha1", "CacheProfile").inNamespace(TestBuilders.NAMESPACE)
+        .resource(edited).updateStatus();
+    CacheProfile after = profile.get();
+    assertThat(after.getStatus().getAssignedReplica()).isEqualTo("shared-1");
+    assertThat(after.getSpec().getSchedule()).isEqualTo(created.getSpec().getSchedule());
   }
 }

@@ -3,6 +3,7 @@ package dev.buildcache.operator.kernel;
 import dev.buildcache.operator.api.status.ConditionType;
 import dev.buildcache.operator.api.status.ConditionedStatus;
 import dev.buildcache.operator.api.status.Conditions;
+import dev.buildcache.operator.api.status.Reason;
 import dev.buildcache.operator.events.Announcement;
 import dev.buildcache.operator.events.EventPublisher;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -87,9 +88,41 @@ public final class StatusWriter<S extends ConditionedStatus, R extends CustomRes
           .build());
       patch.setSpec(null);
       patch.setStatus(plan.status());
-      target.apply(patch);
+      try {
+        target.apply(patch);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 422) {
+          throw e;
+        }
+        // Not a stale read: the server validates the whole object on a status write, so a field that today's CRD
+        // refuses (stored under an older one) blocks every status write before Kubernetes 1.30's ratcheting. The
+        // status cannot say what is wrong, so the Events must: the pass's own, and why the status stays as it is.
+        // No retry: nothing changes until someone edits the object, and that edit starts a new pass.
+        plan.events().forEach(a -> events.publish(primary, a.type(), a.reason(), a.message()));
+        events.publish(primary, EventPublisher.Type.Warning, Reason.STATUS_REFUSED, refusal(e));
+        LOG.warn("the API server refused the status of {} {}/{}: {}", primary.getKind(), primary.getMetadata().getNamespace(),
+            primary.getMetadata().getName(), Failures.oneLine(e));
+        return;
+      }
     }
     plan.events().forEach(e -> events.publish(primary, e.type(), e.reason(), e.message()));
+  }
+
+  /** What a user reads when the server refuses a status: the fields it named, and what to do about them. */
+  static String refusal(KubernetesClientException e) {
+    List<String> fields = e.getStatus() == null || e.getStatus().getDetails() == null
+        || e.getStatus().getDetails().getCauses() == null ? List.of()
+        : e.getStatus().getDetails().getCauses().stream().map(c -> c.getField()).filter(Objects::nonNull).distinct().toList();
+    String server = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+    List<String> outsideStatus = fields.stream().filter(f -> !f.equals("status") && !f.startsWith("status.")).toList();
+    if (!outsideStatus.isEmpty()) {
+      return "the API server refuses to store this object's status because " + String.join(", ", outsideStatus)
+          + " fails the installed CRD (the object was stored under an older CRD, and before Kubernetes 1.30 every status"
+          + " write validates the whole object): correct " + (outsideStatus.size() == 1 ? "it" : "them")
+          + " with kubectl edit; the status stays as it is until then. Server said: " + server;
+    }
+    return "the API server refuses the status the operator computed (a bug in the operator or a CRD older than the"
+        + " operator: apply the CRDs of this release). Server said: " + server;
   }
 
   public void write(R primary, S fields, List<Conditions.Desired> conditions, List<Announcement> announcements,

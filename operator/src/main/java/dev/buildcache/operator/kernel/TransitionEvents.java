@@ -6,8 +6,9 @@ import dev.buildcache.operator.api.status.Reason;
 import dev.buildcache.operator.events.Announcement;
 import dev.buildcache.operator.events.EventPublisher;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -25,8 +26,10 @@ public final class TransitionEvents {
    *     findings), so they are not announced twice
    */
   public static List<Announcement> of(List<Conditions.Transition> transitions, Set<ConditionType> selfAnnounced) {
-    // one Event per reason and message: an invalid spec sets Ready and Degraded to the same reason
-    Set<Announcement> events = new LinkedHashSet<>();
+    // One Event per reason, the first condition's message: an invalid spec sets Valid (with the fields to fix) and
+    // Ready (pointing at Valid) to the same reason, and the publisher folds Events of one reason into one, so a
+    // second message would overwrite the useful one in `kubectl describe`.
+    Map<Reason, Announcement> events = new LinkedHashMap<>();
     for (Conditions.Transition t : transitions) {
       Conditions.Desired c = t.condition();
       if (selfAnnounced.contains(c.type())) {
@@ -39,10 +42,10 @@ public final class TransitionEvents {
         case QUIET -> recovered(t) ? EventPublisher.Type.Normal : null;
       };
       if (type != null) {
-        events.add(new Announcement(type, c.reason(), c.message()));
+        events.putIfAbsent(c.reason(), new Announcement(type, c.reason(), c.message()));
       }
     }
-    return new ArrayList<>(events);
+    return new ArrayList<>(events.values());
   }
 
   private static boolean recovered(Conditions.Transition t) {

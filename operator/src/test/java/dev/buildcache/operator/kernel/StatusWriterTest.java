@@ -67,6 +67,32 @@ class StatusWriterTest {
     assertThat(published).isEmpty();
   }
 
+  /**
+   * Before Kubernetes 1.30 the server validates the whole object on a status write, so a spec field that today's CRD
+   * refuses (stored under an older one) makes every status write a 422: the pass's Events and a StatusRefused
+   * Warning naming the field are all a user can see, and retrying cannot help.
+   */
+  @Test
+  void aStatusTheServerRefusesIsAnnouncedWithTheFieldsToFix() {
+    CacheProfile read = profile("41", null);
+    List<String> messages = new ArrayList<>();
+    StatusWriter<CacheProfileStatus, CacheProfile> recording = new StatusWriter<>(
+        (regarding, type, reason, message) -> {
+          published.add(type + " " + reason.value());
+          messages.add(message);
+        }, clock, CacheProfile::new, Set.of());
+    StatusWriter.Target<CacheProfile> server = patch -> {
+      throw new KubernetesClientException(new StatusBuilder().withCode(422).withReason("Invalid")
+          .withMessage("CacheProfile.buildcache.dev \"app\" is invalid: spec.cache.compression: Unsupported value: \"ztsd\"")
+          .withNewDetails().addNewCause().withField("spec.cache.compression").withReason("FieldValueNotSupported").endCause()
+          .endDetails().build());
+    };
+    recording.write(read, recording.plan(read, new CacheProfileStatus(), NOT_FOUND, List.of()), server);
+    assertThat(published).containsExactly("Warning BuilderNotFound", "Warning StatusRefused");
+    assertThat(messages.get(1)).contains("because spec.cache.compression fails the installed CRD")
+        .contains("correct it with kubectl edit").contains("Unsupported value: \"ztsd\"");
+  }
+
   @Test
   void aConvergedStatusIsNotWrittenAndNotAnnounced() {
     CacheProfile read = profile("41", null);

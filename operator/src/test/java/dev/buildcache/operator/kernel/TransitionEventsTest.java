@@ -96,6 +96,15 @@ class TransitionEventsTest {
         .hasSize(1);
   }
 
+  /** A profile's Ready points at Valid; the Event must carry Valid's message, which names the fields to fix. */
+  @Test
+  void oneReasonWithTwoMessagesIsAnnouncedWithTheFirstConditionsMessage() {
+    assertThat(events(null,
+        new Conditions.Desired(ConditionType.VALID, false, Reason.INVALID_SPEC, "spec.cache.compression: ztsd is a common typo"),
+        new Conditions.Desired(ConditionType.READY, false, Reason.INVALID_SPEC, "the spec is invalid; see the Valid condition")))
+        .singleElement().satisfies(a -> assertThat(a.message()).isEqualTo("spec.cache.compression: ztsd is a common typo"));
+  }
+
   @Test
   void selfAnnouncedConditionsAreLeftToTheirOwner() {
     assertThat(events(null, c(ConditionType.LINT_CLEAN, false, Reason.LINT_ERRORS))).isEmpty();

@@ -15,6 +15,7 @@ public enum Reason {
   INVALID_SPEC("InvalidSpec", Severity.FAILURE),
   RECONCILE_ERROR("ReconcileError", Severity.FAILURE),
   OBJECT_NAME_TAKEN("ObjectNameTaken", Severity.FAILURE),
+  STATUS_REFUSED("StatusRefused", Severity.FAILURE),
   CERTIFICATES_VALID("CertificatesValid", Severity.QUIET),
   CERTIFICATES_ISSUED("CertificatesIssued", Severity.NOTICE),
   CERTIFICATE_AUTHORITY_ROTATED("CertificateAuthorityRotated", Severity.NOTICE),
