@@ -31,7 +31,7 @@ final class CustomResourceAdmission {
   private final Function<String, Optional<JsonNode>> store;
   private final Map<String, Cached> validators = new ConcurrentHashMap<>();
 
-  private record Cached(String resourceVersion, CrdSchemaValidator validator, String kind) {}
+  private record Cached(CrdSchemaValidator validator, String kind) {}
 
   /** The outcome: either the object to store (and the warnings to send with it), or the refusal to answer with. */
   record Decision(JsonNode object, List<String> warnings, MockResponse refusal) {
@@ -143,25 +143,26 @@ final class CustomResourceAdmission {
     return "Warn";
   }
 
+  /** No CRD governs the path: remembered too, so writes of built-in kinds do not read the store each time. */
+  private static final Cached NONE = new Cached(null, "");
+
+  /** Forget what was read of the CRDs: the dispatcher calls it around every write of a CRD. */
+  void crdsChanged() {
+    validators.clear();
+  }
+
   private Cached validator(String path) {
     Matcher m = PATH.matcher(path);
     if (!m.matches()) {
       return null;
     }
     String crdName = m.group(3) + "." + m.group(1);
-    Optional<JsonNode> stored = store.apply("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + crdName);
-    if (stored.isEmpty()) {
-      validators.remove(crdName);
-      return null;
-    }
-    String resourceVersion = stored.get().path("metadata").path("resourceVersion").asText();
-    Cached cached = validators.get(crdName);
-    if (cached == null || !cached.resourceVersion().equals(resourceVersion)) {
-      CustomResourceDefinition crd = Serialization.jsonMapper().convertValue(stored.get(), CustomResourceDefinition.class);
-      cached = new Cached(resourceVersion, CrdSchemaValidator.fromCrd(crd), crd.getSpec().getNames().getKind());
-      validators.put(crdName, cached);
-    }
-    return cached;
+    Cached cached = validators.computeIfAbsent(crdName, name ->
+        store.apply("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + name).map(stored -> {
+          CustomResourceDefinition crd = Serialization.jsonMapper().convertValue(stored, CustomResourceDefinition.class);
+          return new Cached(CrdSchemaValidator.fromCrd(crd), crd.getSpec().getNames().getKind());
+        }).orElse(NONE));
+    return cached == NONE ? null : cached;
   }
 
   static MockResponse status(int code, String reason, String message, Map<String, Object> details) {

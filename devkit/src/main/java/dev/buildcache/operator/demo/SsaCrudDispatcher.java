@@ -178,9 +178,19 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
       if (path.startsWith("/apis/rbac.authorization.k8s.io/")) {
         rbac = null; // read again at the next authorization
       }
+      if (path.startsWith(CRDS)) {
+        admission.crdsChanged();
+        try {
+          return super.dispatch(request);
+        } finally {
+          admission.crdsChanged(); // and after: a write admitted meanwhile may have read the old one
+        }
+      }
     }
     return super.dispatch(request);
   }
+
+  private static final String CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
   private RbacAuthorizer.User user(RecordedRequest request) {
     String authorization = request.getHeader("Authorization");
