@@ -1,0 +1,34 @@
+package dev.buildcache.operator.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CLI as a user installs it: {@code operator/target/buildcache}, one executable file (sh stub + shaded jar),
+ * copied onto the PATH under any name and run from any directory.
+ */
+class CliExecutableIT {
+  static final Path EXECUTABLE = Path.of("../operator/target/buildcache").toAbsolutePath().normalize();
+
+  @Test
+  void theExecutableRunsFromThePathWithItsVersion() throws Exception {
+    assertThat(Files.isExecutable(EXECUTABLE)).as("%s built by the operator module's package phase", EXECUTABLE).isTrue();
+    Path bin = Files.createTempDirectory("bin");
+    Path installed = Files.copy(EXECUTABLE, bin.resolve("buildcache"));
+    installed.toFile().setExecutable(true);
+
+    ProcessBuilder p = new ProcessBuilder("sh", "-c", "buildcache --version")
+        .directory(Files.createTempDirectory("anywhere").toFile()).redirectErrorStream(true);
+    p.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    Process process = p.start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(output).isZero();
+    assertThat(output).startsWith("buildcache ").doesNotContain("development"); // the version comes from the jar's manifest
+  }
+}

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec java ${BUILDCACHE_JAVA_OPTS:-} -jar "$0" "$@"
