@@ -44,7 +44,7 @@ class DeployManifestsIT {
   static final Path CRDS = Path.of(System.getProperty("buildcache.crds.dir", "../crds"));
 
   @ParameterizedTest
-  @ValueSource(strings = {"base", "eks", "monitoring", "samples"})
+  @ValueSource(strings = {"base", "eks", "monitoring", "eks-monitoring", "samples"})
   void everyOverlayRendersAndEveryCustomResourceInItValidates(String overlay) throws Exception {
     List<JsonNode> docs = Kustomize.render(overlay);
     assertThat(docs).isNotEmpty().allSatisfy(d -> assertThat(d.path("kind").asText()).isNotBlank());
@@ -96,17 +96,6 @@ class DeployManifestsIT {
   }
 
   @Test
-  void theImageRunsAsTheUserTheDeploymentRequiresAndTakesItsArguments() throws Exception {
-    String dockerfile = Files.readString(Kustomize.DEPLOY.resolve("image/Dockerfile"));
-    JsonNode pod = Kustomize.find(Kustomize.render("base"), "Deployment", "buildcache-operator").path("spec").path("template").path("spec");
-    String uid = pod.path("securityContext").path("runAsUser").asText();
-    assertThat(dockerfile).contains("USER " + uid + ":" + pod.path("securityContext").path("runAsGroup").asText());
-    // the Deployment's args replace CMD, so the jar must be in ENTRYPOINT
-    assertThat(dockerfile).contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/buildcache.jar\"]");
-    assertThat(pod.path("containers").get(0).path("args").get(0).asText()).isEqualTo("run");
-  }
-
-  @Test
   void eksPolicyGrantsExactlyTheEcrOperationsTheGcCalls() throws Exception {
     JsonNode sa = Kustomize.find(Kustomize.render("eks"), "ServiceAccount", "buildcache-operator");
     assertThat(sa.path("metadata").path("annotations").path("eks.amazonaws.com/role-arn").asText()).startsWith("arn:aws:iam::");
@@ -155,9 +144,64 @@ class DeployManifestsIT {
         .contains("deploy/eks/pull-time-exclusion.cfn.yaml").contains("aws ecr register-pull-time-update-exclusion");
   }
 
+  static String id(JsonNode doc) {
+    return doc.path("kind").asText() + "/" + doc.path("metadata").path("namespace").asText() + "/" + doc.path("metadata").path("name").asText();
+  }
+
+  /** What a cluster holds after applying these installs in this order: the last apply of an object wins. */
+  static java.util.Map<String, JsonNode> applied(String... overlays) throws Exception {
+    java.util.Map<String, JsonNode> cluster = new java.util.LinkedHashMap<>();
+    for (String overlay : overlays) {
+      Kustomize.render(overlay).forEach(doc -> cluster.put(id(doc), doc));
+    }
+    return cluster;
+  }
+
+  /**
+   * deploy/monitoring after deploy/eks used to re-apply base's ServiceAccount without the role ARN, and the next pod
+   * lost its AWS identity. Any order, or the one overlay, keeps it; monitoring shares no object with eks but the
+   * namespace, and that one identically.
+   */
+  @Test
+  void eksAndMonitoringComposeInAnyOrderAndKeepIrsa() throws Exception {
+    String roleArn = "eks.amazonaws.com/role-arn";
+    for (java.util.Map<String, JsonNode> cluster : List.of(applied("eks", "monitoring"), applied("monitoring", "eks"), applied("eks-monitoring"))) {
+      assertThat(cluster.get("ServiceAccount/buildcache-system/buildcache-operator").path("metadata").path("annotations").path(roleArn).asText())
+          .isEqualTo("arn:aws:iam::123456789012:role/buildcache-operator");
+      assertThat(cluster).containsKeys("ServiceMonitor/buildcache-system/buildcache-operator", "Deployment/buildcache-system/buildcache-operator");
+    }
+    assertThat(applied("eks", "monitoring")).isEqualTo(applied("eks-monitoring"));
+    java.util.Map<String, JsonNode> eks = applied("eks");
+    for (JsonNode doc : Kustomize.render("monitoring")) {
+      assertThat(!eks.containsKey(id(doc)) || eks.get(id(doc)).equals(doc)).as("%s is the same in both installs", id(doc)).isTrue();
+    }
+  }
+
+  /** The account is written in one place: aws-account.env sets the role ARN; the IAM policy says ACCOUNT_ID. */
+  @Test
+  void theAwsAccountIsSetInOnePlace() throws Exception {
+    String env = Files.readString(Kustomize.DEPLOY.resolve("eks/aws-account.env"));
+    Matcher account = Pattern.compile("(?m)^ACCOUNT_ID=(\\d{12})$").matcher(env);
+    assertThat(account.find()).as(env).isTrue();
+    assertThat(Kustomize.find(Kustomize.render("eks"), "ServiceAccount", "buildcache-operator").path("metadata").path("annotations")
+        .path("eks.amazonaws.com/role-arn").asText()).isEqualTo("arn:aws:iam::" + account.group(1) + ":role/buildcache-operator");
+    assertThat(Kustomize.render("eks")).as("the account ConfigMap is local-config, never applied")
+        .noneMatch(d -> d.path("metadata").path("name").asText().equals("buildcache-aws-account"));
+    for (String file : List.of("eks/iam-policy.json", "eks/serviceaccount-irsa.yaml", "eks/kustomization.yaml")) {
+      assertThat(Files.readString(Kustomize.DEPLOY.resolve(file))).as(file).doesNotContainPattern("\\d{12}");
+    }
+  }
+
+  /** The operator's metrics label the namespace of what they describe; without honorLabels it became exported_namespace. */
+  @Test
+  void theServiceMonitorKeepsTheMetricsNamespaceLabel() throws Exception {
+    JsonNode serviceMonitor = Kustomize.find(Kustomize.render("monitoring"), "ServiceMonitor", "buildcache-operator");
+    assertThat(serviceMonitor.path("spec").path("endpoints")).allSatisfy(e -> assertThat(e.path("honorLabels").asBoolean()).isTrue());
+  }
+
   @Test
   void monitorsPointAtPortsThatExist() throws Exception {
-    List<JsonNode> docs = Kustomize.render("monitoring");
+    List<JsonNode> docs = applied("base", "monitoring").values().stream().toList();
     JsonNode serviceMonitor = Kustomize.find(docs, "ServiceMonitor", "buildcache-operator");
     JsonNode service = Kustomize.find(docs, "Service", "buildcache-operator-metrics");
     assertThat(serviceMonitor.path("spec").path("endpoints").get(0).path("port").asText())
@@ -175,7 +219,7 @@ class DeployManifestsIT {
     List<String> expressions = new ArrayList<>();
     Kustomize.find(docs, "PrometheusRule", "buildcache").path("spec").path("groups")
         .forEach(g -> g.path("rules").forEach(r -> expressions.add(r.path("expr").asText())));
-    JsonNode dashboard = new ObjectMapper().readTree(Files.readString(Kustomize.DEPLOY.resolve("monitoring/buildcache-dashboard.json")));
+    JsonNode dashboard = new ObjectMapper().readTree(Files.readString(Kustomize.DEPLOY.resolve("components/monitoring/buildcache-dashboard.json")));
     dashboard.path("panels").forEach(p -> p.path("targets").forEach(t -> expressions.add(t.path("expr").asText())));
     dashboard.path("templating").path("list").forEach(v -> expressions.add(v.path("query").path("query").asText()));
     Set<String> referenced = new TreeSet<>();

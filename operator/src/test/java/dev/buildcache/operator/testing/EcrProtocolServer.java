@@ -137,10 +137,13 @@ public final class EcrProtocolServer implements AutoCloseable {
     server.start();
   }
 
-  /** The IAM policy deploy/eks gives the operator's role. */
+  /**
+   * The IAM policy deploy/eks gives the operator's role, as created for this server's account: the file says
+   * {@code ACCOUNT_ID} where the account goes (getting-started substitutes it when it creates the policy).
+   */
   public static JsonNode shippedPolicy() {
     try {
-      return JSON.readTree(Files.readString(Kustomize.DEPLOY.resolve("eks/iam-policy.json")));
+      return JSON.readTree(Files.readString(Kustomize.DEPLOY.resolve("eks/iam-policy.json")).replace("ACCOUNT_ID", ACCOUNT));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
