@@ -240,7 +240,7 @@ class DeployManifestsIT {
   static Set<String> scrapeOfARunningOperator() {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (KubernetesTestCluster cluster = new KubernetesTestCluster()) {
-      OperatorHarness operator = new OperatorHarness(cluster, OperatorRuntime.Settings.defaults(), meters);
+      OperatorHarness operator = new OperatorHarness(cluster, OperatorHarness.SETTINGS, meters);
       try {
         cluster.client().resource(TestBuilders.builder("shared")).create();
         cluster.client().resource(TestProfiles.profile("app", s -> {})).create();

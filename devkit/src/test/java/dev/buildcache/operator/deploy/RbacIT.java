@@ -60,7 +60,7 @@ class RbacIT {
       KubernetesClient client = cluster.client();
       OperatorRuntime.Settings settings = new OperatorRuntime.Settings(Set.of(), new OperatorRuntime.LeaderElection(
           "buildcache-operator", LEASE_NS, "replica-a", Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(250), false),
-          2, 1, URI.create("http://127.0.0.1:1"));
+          2, 1, URI.create("http://127.0.0.1:1")).withRepositoryAccess(dev.buildcache.operator.tenancy.RepositoryAccess.any());
       OperatorHarness operator = new OperatorHarness(cluster, settings, new SimpleMeterRegistry());
       try {
         exercise(client);

@@ -49,7 +49,7 @@ class ProfileEcrGcIT {
     ecr = new EcrProtocolServer().serveSts();
     cluster = new KubernetesTestCluster();
     client = cluster.client();
-    operator = new OperatorHarness(cluster, OperatorRuntime.Settings.defaults().withEcrEndpoint(ecr.endpoint()));
+    operator = new OperatorHarness(cluster, OperatorHarness.SETTINGS.withEcrEndpoint(ecr.endpoint()));
   }
 
   @AfterEach

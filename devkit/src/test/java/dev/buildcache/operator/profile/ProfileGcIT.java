@@ -72,7 +72,7 @@ class ProfileGcIT {
 
     cluster = new KubernetesTestCluster();
     client = cluster.client();
-    operator = new OperatorHarness(cluster, OperatorRuntime.Settings.defaults().withGcState(memory));
+    operator = new OperatorHarness(cluster, OperatorHarness.SETTINGS.withGcState(memory));
     client.resource(TestBuilders.builder("shared", s -> s.setReplicas(1))).create();
     TestPods.createReady(client, "shared", 1);
   }
@@ -154,7 +154,7 @@ class ProfileGcIT {
   @Test
   void anOperatorWithNoMemoryOfTheRepositoryDeletesNothingByAge() {
     operator.close();
-    operator = new OperatorHarness(cluster, OperatorRuntime.Settings.defaults().withGcState(new InMemoryGcStateStore()));
+    operator = new OperatorHarness(cluster, OperatorHarness.SETTINGS.withGcState(new InMemoryGcStateStore()));
     client.resource(profile(s -> {})).create();
     annotate("after-restart");
     CacheProfileStatus status = await().atMost(WAIT).until(() -> get().getStatus(), s -> s != null && s.getLastGc() != null);

@@ -28,9 +28,16 @@ public final class OperatorHarness implements AutoCloseable {
   private final OperatorRuntime runtime;
   private final KubernetesClient client;
 
+  /**
+   * With every namespace allowed every repository: the tests' profiles live in one namespace and name repositories
+   * such as {@code .../app-cache}. Tenancy (the default rules) is {@code TenancyIT}'s.
+   */
   public OperatorHarness(KubernetesTestCluster cluster) {
-    this(cluster, OperatorRuntime.Settings.defaults());
+    this(cluster, SETTINGS);
   }
+
+  public static final OperatorRuntime.Settings SETTINGS = OperatorRuntime.Settings.defaults()
+      .withRepositoryAccess(dev.buildcache.operator.tenancy.RepositoryAccess.any());
 
   public OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings) {
     this(cluster, settings, new SimpleMeterRegistry());
@@ -42,7 +49,7 @@ public final class OperatorHarness implements AutoCloseable {
 
   /** The operator under a clock the test moves (certificate lifetimes, GC schedules). */
   public OperatorHarness(KubernetesTestCluster cluster, Clock clock) {
-    this(cluster, OperatorRuntime.Settings.defaults(), new SimpleMeterRegistry(), clock);
+    this(cluster, SETTINGS, new SimpleMeterRegistry(), clock);
   }
 
   public OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings, MeterRegistry meters, Clock clock) {

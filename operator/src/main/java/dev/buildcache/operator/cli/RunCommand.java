@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.buildcache.operator.tenancy.RepositoryAccess;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,6 +55,12 @@ public final class RunCommand implements Callable<Integer> {
       description = "Reconcile every resource at least this often, repairing drift no event shows (default: ${DEFAULT-VALUE}).")
   String resyncPeriod;
 
+  @Option(names = "--repository-access", paramLabel = "NS=PATTERN",
+      description = "Which repositories the CacheProfiles of matching namespaces may prune; repeatable. PATTERN is over "
+          + "host/path/name: * within a path element, ** across, {namespace} the profile's namespace. Default: "
+          + RepositoryAccess.DEFAULT_RULE + " (each namespace its own path element). '*=**' lets every namespace use every repository.")
+  List<String> repositoryAccess = List.of();
+
   @Option(names = "--ecr-endpoint-url", paramLabel = "URL", description = "ECR API endpoint override, e.g. a VPC interface endpoint. Default: the regional endpoint.")
   java.net.URI ecrEndpoint;
 
@@ -78,6 +85,7 @@ public final class RunCommand implements Callable<Integer> {
     Set<String> watched = new LinkedHashSet<>(namespaces);
     OperatorRuntime runtime = new OperatorRuntime(client, meters, Clock.systemUTC(),
         new OperatorRuntime.Settings(watched, election, reconcileThreads, gcThreads, ecrEndpoint)
+            .withRepositoryAccess(RepositoryAccess.parse(repositoryAccess))
             .withResync(dev.buildcache.operator.units.Durations.parse(resyncPeriod)));
     HealthServer health = new HealthServer(healthPort, runtime::isHealthy, meters);
     health.start();

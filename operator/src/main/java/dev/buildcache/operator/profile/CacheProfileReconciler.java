@@ -16,6 +16,7 @@ import dev.buildcache.operator.kernel.StatusUpdates;
 import dev.buildcache.operator.kernel.StatusWriter;
 import dev.buildcache.operator.metrics.ProfileMetrics;
 import dev.buildcache.operator.registry.RepositoryReference;
+import dev.buildcache.operator.tenancy.RepositoryAccess;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -56,6 +57,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   public static final String FIELD_MANAGER = "buildcache-operator";
   private static final Logger LOG = LoggerFactory.getLogger(CacheProfileReconciler.class);
   static final String BY_BUILDER = "byBuilder";
+  static final String BY_REPOSITORY = "byRepository";
   static final Duration HOUSEKEEPING_INTERVAL = Duration.ofMinutes(1);
 
   private final ProfilePlanner planner;
@@ -69,10 +71,18 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   private final Clock clock;
   private InformerEventSource<BuildkitBuilder, CacheProfile> builders;
   private InformerEventSource<Pod, CacheProfile> pods;
+  private InformerEventSource<CacheProfile, CacheProfile> repositoryPeers;
+  private final RepositoryPeers peerChanges = new RepositoryPeers();
   private volatile Instant lastHousekeeping = Instant.EPOCH;
 
   public CacheProfileReconciler(ProfileGcExecutor gc, EventPublisher events, ProfileMetrics metrics, Clock clock, Duration maxRequeue) {
-    this.planner = new ProfilePlanner(maxRequeue);
+    this(gc, events, metrics, clock, maxRequeue, RepositoryAccess.any());
+  }
+
+  /** @param access which repositories each namespace's profiles may use */
+  public CacheProfileReconciler(ProfileGcExecutor gc, EventPublisher events, ProfileMetrics metrics, Clock clock, Duration maxRequeue,
+      RepositoryAccess access) {
+    this.planner = new ProfilePlanner(maxRequeue, access);
     this.gc = gc;
     // GC runs and lint findings announce themselves; the other conditions announce their changes.
     this.status = new StatusWriter<>(events, clock, CacheProfile::new, Set.of(ConditionType.GC_SUCCEEDED, ConditionType.LINT_CLEAN));
@@ -102,10 +112,20 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
             pod.getMetadata().getLabels().get(BuilderLabels.INSTANCE_KEY)))
         .withOnUpdateFilter(CacheProfileReconciler::readinessChanged)
         .build(), context);
+    // Profiles on one repository decide together who owns it: a profile that arrives, leaves or changes repository
+    // concerns the others on its old and its new repository. Their ownership is read from this source's own cache,
+    // which holds the change before the event is delivered (the primary cache may not yet).
+    repositoryPeers = new InformerEventSource<>(InformerEventSourceConfiguration.from(CacheProfile.class, CacheProfile.class)
+        .withName("repository-peers")
+        .withSecondaryToPrimaryMapper(peerChanges::concerned)
+        .withOnUpdateFilter((next, previous) -> !Objects.equals(repositoryKey(next), repositoryKey(previous)))
+        .build(), context);
+    repositoryPeers.addIndexers(java.util.Map.of(BY_REPOSITORY, p -> Optional.ofNullable(repositoryKey(p)).map(List::of).orElse(List.of())));
+    peerChanges.lookUp(key -> repositoryPeers.byIndex(BY_REPOSITORY, key));
     gc.onFinished(gcFinished::propagateEvent);
     // a profile deleted while its GC runs: the run stops before its next batch
     gc.profilesExist(id -> profiles.get(id).isPresent());
-    return List.of(builders, pods, services.eventSource(context), gcFinished);
+    return List.of(builders, pods, repositoryPeers, services.eventSource(context), gcFinished);
   }
 
   @Override
@@ -140,8 +160,11 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
     Set<String> readyPods = builderRef(profile).map(name -> pods.list(namespace,
             pod -> name.equals(pod.getMetadata().getLabels().get(BuilderLabels.INSTANCE_KEY)) && isReady(pod))
         .map(pod -> pod.getMetadata().getName()).collect(Collectors.toSet())).orElse(Set.of());
+    String repository = repositoryKey(profile);
+    List<CacheProfile> peers = repository == null ? List.of() : repositoryPeers.byIndex(BY_REPOSITORY, repository).stream()
+        .filter(p -> !ResourceID.fromResource(p).equals(id)).toList();
     return new ProfilePlanner.Observed(profile, builder, readyPods, List.copyOf(services.ownedBy(profile)), gc.lastRun(id),
-        gc.isRunning(id), clock.instant(), Optional.empty());
+        gc.isRunning(id), clock.instant(), Optional.empty(), peers);
   }
 
   /**
@@ -208,7 +231,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   }
 
   /** The key the GC remembers a profile's repository by, or null when the spec names none. */
-  private static String repositoryKey(CacheProfile profile) {
+  static String repositoryKey(CacheProfile profile) {
     try {
       return profile.getSpec() == null ? null : RepositoryReference.parse(profile.getSpec().getRepository()).toString();
     } catch (IllegalArgumentException e) {

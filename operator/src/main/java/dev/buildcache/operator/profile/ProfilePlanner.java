@@ -13,6 +13,9 @@ import dev.buildcache.operator.events.EventPublisher;
 import dev.buildcache.operator.gc.RetentionPolicy;
 import dev.buildcache.operator.kernel.StatusUpdates;
 import dev.buildcache.operator.profile.lint.LintFinding;
+import dev.buildcache.operator.registry.RepositoryReference;
+import dev.buildcache.operator.tenancy.RepositoryAccess;
+import dev.buildcache.operator.tenancy.RepositoryOwnership;
 import dev.buildcache.operator.routing.RendezvousRouter;
 import dev.buildcache.operator.validation.FieldError;
 import io.fabric8.kubernetes.api.model.Service;
@@ -40,9 +43,15 @@ public final class ProfilePlanner {
    */
   public record Observed(CacheProfile profile, Optional<BuildkitBuilder> builder, Set<String> readyPods,
       List<Service> services, Optional<ProfileGcExecutor.Run> lastRun, boolean gcRunning, Instant now,
-      Optional<String> serviceNameTaken) {
+      Optional<String> serviceNameTaken, List<CacheProfile> repositoryPeers) {
+    /** Without other profiles on the same repository. */
+    public Observed(CacheProfile profile, Optional<BuildkitBuilder> builder, Set<String> readyPods, List<Service> services,
+        Optional<ProfileGcExecutor.Run> lastRun, boolean gcRunning, Instant now, Optional<String> serviceNameTaken) {
+      this(profile, builder, readyPods, services, lastRun, gcRunning, now, serviceNameTaken, List.of());
+    }
+
     public Observed withServiceNameTaken(String message) {
-      return new Observed(profile, builder, readyPods, services, lastRun, gcRunning, now, Optional.of(message));
+      return new Observed(profile, builder, readyPods, services, lastRun, gcRunning, now, Optional.of(message), repositoryPeers);
     }
   }
 
@@ -58,10 +67,17 @@ public final class ProfilePlanner {
       Optional<ReplicaAssignment> assignment, Duration requeue) {}
 
   private final Duration maxRequeue;
+  private final RepositoryAccess access;
 
   /** @param maxRequeue the resync period: the longest a pass waits before the next one */
   public ProfilePlanner(Duration maxRequeue) {
+    this(maxRequeue, RepositoryAccess.any());
+  }
+
+  /** @param access which repositories each namespace's profiles may use (the platform team's rules) */
+  public ProfilePlanner(Duration maxRequeue, RepositoryAccess access) {
     this.maxRequeue = maxRequeue;
+    this.access = access;
   }
 
   public Plan plan(Observed o) {
@@ -79,12 +95,21 @@ public final class ProfilePlanner {
 
     List<FieldError> errors = CacheProfileValidator.validate(profile);
     if (!errors.isEmpty()) {
-      // the existing endpoint Service stays (agents keep building); no GC; the registry is not touched
-      String message = errors.stream().map(Object::toString).collect(Collectors.joining("; "));
-      conditions.add(new Conditions.Desired(ConditionType.VALID, false, Reason.INVALID_SPEC, message));
-      conditions.add(new Conditions.Desired(ConditionType.READY, false, Reason.INVALID_SPEC, "the spec is invalid; see the Valid condition"));
-      fields.setNextGcTime(null);
-      return new Plan(false, Optional.empty(), List.of(), fields, conditions, List.of(), Optional.empty(), Optional.empty(), maxRequeue);
+      return refused(fields, conditions, Reason.INVALID_SPEC, errors.stream().map(Object::toString).collect(Collectors.joining("; ")));
+    }
+    String namespace = profile.getMetadata().getNamespace();
+    RepositoryReference repository = RepositoryReference.parse(profile.getSpec().getRepository());
+    if (!access.allows(namespace, repository)) {
+      return refused(fields, conditions, Reason.REPOSITORY_NOT_ALLOWED, "spec.repository: namespace " + namespace
+          + " may not use " + repository + " (the operator's --repository-access rules for it: " + access.rulesFor(namespace)
+          + "); use a repository those rules allow, or ask the platform team for a rule that covers it");
+    }
+    Optional<CacheProfile> owner = RepositoryOwnership.ownerOtherThan(profile, repository, o.repositoryPeers(), access);
+    if (owner.isPresent()) {
+      return refused(fields, conditions, Reason.REPOSITORY_CONFLICT, "spec.repository: " + repository + " belongs to CacheProfile "
+          + owner.get().getMetadata().getNamespace() + "/" + owner.get().getMetadata().getName()
+          + " (created first); one repository has one profile, whose retention alone decides what is pruned: give this"
+          + " profile a repository of its own, or delete one of the two");
     }
     String maxAge = CacheProfileValidator.maxAgeMeaning(profile.getSpec());
     conditions.add(new Conditions.Desired(ConditionType.VALID, true, Reason.SPEC_VALID,
@@ -95,6 +120,17 @@ public final class ProfilePlanner {
     List<Announcement> announcements = lintAnnouncements(profile, conditions, routing.findings());
     return new Plan(true, routing.service(), routing.stale(), fields, conditions, announcements, gc.start(),
         routing.assignment(), gc.requeue());
+  }
+
+  /**
+   * A profile the operator will not act on: the existing endpoint Service stays (agents keep building); no GC; the
+   * registry is not touched.
+   */
+  private Plan refused(CacheProfileStatus fields, List<Conditions.Desired> conditions, Reason reason, String message) {
+    conditions.add(new Conditions.Desired(ConditionType.VALID, false, reason, message));
+    conditions.add(new Conditions.Desired(ConditionType.READY, false, reason, "the spec is invalid; see the Valid condition"));
+    fields.setNextGcTime(null);
+    return new Plan(false, Optional.empty(), List.of(), fields, conditions, List.of(), Optional.empty(), Optional.empty(), maxRequeue);
   }
 
   private record Routing(Optional<Service> service, List<Service> stale, Optional<ReplicaAssignment> assignment,

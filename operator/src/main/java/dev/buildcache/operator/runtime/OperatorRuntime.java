@@ -25,6 +25,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import dev.buildcache.operator.tenancy.RepositoryAccess;
 
 /**
  * Wires the operator: one Kubernetes client, one meter registry, one clock, every controller. {@code buildcache run}
@@ -38,14 +39,14 @@ public final class OperatorRuntime implements AutoCloseable {
    * for the regional default.
    */
   public record Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads, int gcThreads,
-      URI ecrEndpoint, GcStateStore gcState, Duration resync) {
+      URI ecrEndpoint, GcStateStore gcState, Duration resync, RepositoryAccess repositoryAccess) {
     public static final int DEFAULT_GC_THREADS = 2;
     /** Every resource is reconciled at least this often, so drift that no watched event shows is repaired too. */
     public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(10);
 
     /** With the GC's memory in this process ({@link InMemoryGcStateStore}) and the default resync. */
     public Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads, int gcThreads, URI ecrEndpoint) {
-      this(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, null, DEFAULT_RESYNC);
+      this(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, null, DEFAULT_RESYNC, RepositoryAccess.byNamespace());
     }
 
     public static Settings defaults() {
@@ -53,16 +54,21 @@ public final class OperatorRuntime implements AutoCloseable {
     }
 
     public Settings withEcrEndpoint(URI endpoint) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, endpoint, gcState, resync);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, endpoint, gcState, resync, repositoryAccess);
     }
 
     /** The GC's memory of each repository; the demo hands in one that already remembers its history. */
     public Settings withGcState(GcStateStore store) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, store, resync);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, store, resync, repositoryAccess);
     }
 
     public Settings withResync(Duration period) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, period);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, period, repositoryAccess);
+    }
+
+    /** Which repositories each namespace's profiles may prune (default: {@link RepositoryAccess#byNamespace()}). */
+    public Settings withRepositoryAccess(RepositoryAccess access) {
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, access);
     }
   }
 
@@ -140,7 +146,7 @@ public final class OperatorRuntime implements AutoCloseable {
     GcStateStore gcState = settings.gcState() != null ? settings.gcState() : new InMemoryGcStateStore();
     gc = new ProfileGcExecutor(new RegistryClients(client, settings.ecrEndpoint()), gcState, events, profileMetrics, clock,
         settings.gcThreads(), GC_QUEUE);
-    operator.register(new CacheProfileReconciler(gc, events, profileMetrics, clock, settings.resync()), o -> {
+    operator.register(new CacheProfileReconciler(gc, events, profileMetrics, clock, settings.resync(), settings.repositoryAccess()), o -> {
       o.withRetry(retry()).withReconciliationMaxInterval(settings.resync());
       if (!settings.namespaces().isEmpty()) {
         o.settingNamespaces(settings.namespaces());

@@ -112,6 +112,45 @@ class ProfilePlannerTest {
         .satisfies(c -> assertThat(c.message()).contains("spec.retention.maxAge"));
   }
 
+  /** Another namespace's repository, under the default rules: refused before anything reaches the registry. */
+  @Test
+  void aRepositoryTheNamespaceMayNotUseTouchesNothingAndRunsNoGc() {
+    ProfilePlanner tenants = new ProfilePlanner(RESYNC, dev.buildcache.operator.tenancy.RepositoryAccess.byNamespace());
+    CacheProfile squatter = profile("app");
+    squatter.getSpec().setRepository("123456789012.dkr.ecr.us-east-1.amazonaws.com/team-a/app-cache");
+    squatter.getMetadata().setAnnotations(new HashMap<>(Map.of(GcSchedulePlanner.GC_NOW_ANNOTATION, "1")));
+    ProfilePlanner.Plan plan = tenants.plan(observed(squatter, Optional.of(SHARED), ALL_READY));
+    assertThat(plan.valid()).isFalse();
+    assertThat(plan.gc()).isEmpty();
+    assertThat(plan.service()).isEmpty();
+    assertThat(plan.conditions()).filteredOn(c -> c.type() == ConditionType.VALID).singleElement().satisfies(c -> {
+      assertThat(c.reason()).isEqualTo(Reason.REPOSITORY_NOT_ALLOWED);
+      assertThat(c.message()).contains("namespace buildkite may not use 123456789012.dkr.ecr.us-east-1.amazonaws.com/team-a/app-cache")
+          .contains("*=**/{namespace}/*");
+    });
+  }
+
+  /** One repository, one profile: the second names the first, and runs no GC on the first one's repository. */
+  @Test
+  void aSecondProfileOnARepositoryIsAConflictNamingTheOwner() {
+    CacheProfile owner = profile("app");
+    CacheProfile second = profile("app-nightly");
+    second.getSpec().setRepository(owner.getSpec().getRepository());
+    second.getMetadata().setCreationTimestamp("2026-03-04T09:30:00Z");
+    second.getMetadata().setAnnotations(new HashMap<>(Map.of(GcSchedulePlanner.GC_NOW_ANNOTATION, "1")));
+    ProfilePlanner.Plan plan = planner.plan(new ProfilePlanner.Observed(second, Optional.of(SHARED), ALL_READY, List.of(),
+        Optional.empty(), false, NOW, Optional.empty(), List.of(owner)));
+    assertThat(plan.valid()).isFalse();
+    assertThat(plan.gc()).isEmpty();
+    assertThat(plan.conditions()).filteredOn(c -> c.type() == ConditionType.VALID).singleElement().satisfies(c -> {
+      assertThat(c.reason()).isEqualTo(Reason.REPOSITORY_CONFLICT);
+      assertThat(c.message()).contains("belongs to CacheProfile buildkite/app (created first)");
+    });
+    ProfilePlanner.Plan ownerPlan = planner.plan(new ProfilePlanner.Observed(owner, Optional.of(SHARED), ALL_READY, List.of(),
+        Optional.empty(), false, NOW, Optional.empty(), List.of(second)));
+    assertThat(ownerPlan.valid()).isTrue();
+  }
+
   @Test
   void aBuilderSpecItsValidatorRefusesRoutesByTheObservedReplicas() {
     BuildkitBuilder broken = TestBuilders.builder("shared", s -> s.setReplicas(1000));

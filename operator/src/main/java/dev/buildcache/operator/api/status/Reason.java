@@ -13,6 +13,8 @@ public enum Reason {
   ROLLOUT_COMPLETE("RolloutComplete", Severity.QUIET),
   AS_EXPECTED("AsExpected", Severity.QUIET),
   INVALID_SPEC("InvalidSpec", Severity.FAILURE),
+  REPOSITORY_NOT_ALLOWED("RepositoryNotAllowed", Severity.FAILURE),
+  REPOSITORY_CONFLICT("RepositoryConflict", Severity.FAILURE),
   RECONCILE_ERROR("ReconcileError", Severity.FAILURE),
   OBJECT_NAME_TAKEN("ObjectNameTaken", Severity.FAILURE),
   STATUS_REFUSED("StatusRefused", Severity.FAILURE),
