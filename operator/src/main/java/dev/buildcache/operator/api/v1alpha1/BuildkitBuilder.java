@@ -28,4 +28,16 @@ public class BuildkitBuilder extends CustomResource<BuildkitBuilderSpec, Buildki
   protected BuildkitBuilderStatus initStatus() {
     return null;
   }
+
+  @Override
+  @com.fasterxml.jackson.annotation.JsonPropertyDescription("A pool of long-lived buildkitd daemons: replicas, image, storage, local cache GC, TLS, which pods may connect, drain and scheduling.")
+  public BuildkitBuilderSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @com.fasterxml.jackson.annotation.JsonPropertyDescription("What the operator observed of the builder: replicas, endpoint, client Secret, certificate expiry, profiles per replica, and conditions.")
+  public BuildkitBuilderStatus getStatus() {
+    return super.getStatus();
+  }
 }

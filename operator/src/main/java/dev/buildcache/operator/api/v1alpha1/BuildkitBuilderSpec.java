@@ -39,7 +39,7 @@ public class BuildkitBuilderSpec {
   @JsonPropertyDescription("Run buildkitd rootless (uid 1000, no privileged container). Strongly recommended.")
   private Boolean rootless = true;
 
-  @JsonPropertyDescription("Compute resources of the buildkitd container.")
+  @JsonPropertyDescription("Compute resources of the buildkitd container (kubectl explain pod.spec.containers.resources).")
   private ResourceRequirements resources;
 
   @JsonPropertyDescription("Persistent local cache, one PersistentVolumeClaim per replica.")
@@ -132,7 +132,7 @@ public class BuildkitBuilderSpec {
     private String minFreeSpace = "15%";
 
     @Pattern(ApiGroup.DURATION_PATTERN)
-    @JsonPropertyDescription("Cache records unused for longer are collected first, e.g. 168h.")
+    @JsonPropertyDescription("Cache records unused for longer are collected first; a Go duration in h, m, s, ms (buildkitd reads it; no d), e.g. 168h.")
     private String keepDuration;
 
     public String getReservedSpace() { return reservedSpace; }
@@ -155,23 +155,23 @@ public class BuildkitBuilderSpec {
   public static class TlsSpec {
     @Pattern(ApiGroup.DURATION_PATTERN)
     @Default("2160h")
-    @JsonPropertyDescription("Lifetime of the server and client certificates.")
+    @JsonPropertyDescription("Lifetime of the server and client certificates; a duration in h, m, s, ms (no d: CEL compares it), e.g. 2160h.")
     private String certificateDuration = "2160h";
 
     @Pattern(ApiGroup.DURATION_PATTERN)
     @Default("360h")
-    @JsonPropertyDescription("Certificates are re-issued this long before they expire.")
+    @JsonPropertyDescription("Certificates are re-issued this long before they expire; a duration in h, m, s, ms, e.g. 360h.")
     private String renewBefore = "360h";
 
     @Pattern(ApiGroup.DURATION_PATTERN)
     @Default("43800h")
-    @JsonPropertyDescription("Lifetime of the builder's own certificate authority.")
+    @JsonPropertyDescription("Lifetime of the builder's own certificate authority; a duration in h, m, s, ms, e.g. 43800h.")
     private String caDuration = "43800h";
 
     @Pattern(ApiGroup.DURATION_PATTERN)
     @Default("1h")
     @JsonPropertyDescription("How long a new CA is in every trust bundle (ca.pem of both Secrets) before the server "
-        + "and client certificates switch to it. Agents that copy the client Secret must refresh it at least this often.")
+        + "and client certificates switch to it. Agents that copy the client Secret must refresh it at least this often. A duration in h, m, s, ms, e.g. 1h.")
     private String caPublishDelay = "1h";
 
     public String getCertificateDuration() { return certificateDuration; }
@@ -186,10 +186,10 @@ public class BuildkitBuilderSpec {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class ClientsSpec {
-    @JsonPropertyDescription("Namespaces whose pods may connect. Unset: this namespace only.")
+    @JsonPropertyDescription("Namespaces whose pods may connect (a Kubernetes label selector). Unset: this namespace only.")
     private io.fabric8.kubernetes.api.model.LabelSelector namespaceSelector;
 
-    @JsonPropertyDescription("Pods that may connect. Unset: every pod of the selected namespaces.")
+    @JsonPropertyDescription("Pods that may connect (a Kubernetes label selector). Unset: every pod of the selected namespaces.")
     private io.fabric8.kubernetes.api.model.LabelSelector podSelector;
 
     public io.fabric8.kubernetes.api.model.LabelSelector getNamespaceSelector() { return namespaceSelector; }
@@ -202,7 +202,7 @@ public class BuildkitBuilderSpec {
   public static class DrainSpec {
     @Pattern(ApiGroup.DURATION_PATTERN)
     @Default("15m")
-    @JsonPropertyDescription("How long a stopping daemon waits for running builds before it is killed.")
+    @JsonPropertyDescription("How long a stopping daemon waits for running builds before it is killed; a duration in h, m, s, ms, at most 24h.")
     private String terminationGracePeriod = "15m";
 
     public String getTerminationGracePeriod() { return terminationGracePeriod; }
@@ -211,10 +211,13 @@ public class BuildkitBuilderSpec {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class SchedulingSpec {
+    @JsonPropertyDescription("Node labels the buildkitd pods require (a pod's nodeSelector).")
     private Map<String, String> nodeSelector;
+    @JsonPropertyDescription("Taints the buildkitd pods tolerate (kubectl explain pod.spec.tolerations).")
     private List<io.fabric8.kubernetes.api.model.Toleration> tolerations;
-    @JsonPropertyDescription("Replaces the default preferred anti-affinity that spreads replicas over nodes.")
+    @JsonPropertyDescription("Replaces the default preferred anti-affinity that spreads replicas over nodes (kubectl explain pod.spec.affinity).")
     private io.fabric8.kubernetes.api.model.Affinity affinity;
+    @JsonPropertyDescription("PriorityClass of the buildkitd pods.")
     private String priorityClassName;
 
     public Map<String, String> getNodeSelector() { return nodeSelector; }

@@ -11,9 +11,12 @@ import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BuildkitBuilderStatus implements dev.buildcache.operator.api.status.ConditionedStatus {
+  @JsonPropertyDescription("The metadata.generation this status was computed from.")
   private Long observedGeneration;
   @StatusReplicas
+  @JsonPropertyDescription("buildkitd pods the StatefulSet runs.")
   private Integer replicas;
+  @JsonPropertyDescription("Of those, ready to build.")
   private Integer readyReplicas;
   @LabelSelector
   @JsonPropertyDescription("Label selector of the builder pods (scale subresource).")
@@ -24,9 +27,11 @@ public class BuildkitBuilderStatus implements dev.buildcache.operator.api.status
   private String serverName;
   @JsonPropertyDescription("Secret with ca.pem, cert.pem and key.pem for CI agents.")
   private String clientSecretName;
+  @JsonPropertyDescription("When the builder's certificates expire; the operator renews them before spec.tls.renewBefore.")
   private CertificatesStatus certificates;
   @JsonPropertyDescription("How many CacheProfiles each replica's sticky endpoint serves, by pod name.")
   private Map<String, Integer> profilesPerReplica;
+  @JsonPropertyDescription("Ready, Progressing, Degraded, CertificatesReady; each with a reason and a message that says what to do.")
   private List<Condition> conditions = new ArrayList<>();
 
   public Long getObservedGeneration() { return observedGeneration; }
@@ -52,8 +57,11 @@ public class BuildkitBuilderStatus implements dev.buildcache.operator.api.status
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class CertificatesStatus {
+    @JsonPropertyDescription("Expiry of the builder's certificate authority (RFC 3339, UTC).")
     private String caNotAfter;
+    @JsonPropertyDescription("Expiry of the buildkitd server certificate (RFC 3339, UTC).")
     private String serverNotAfter;
+    @JsonPropertyDescription("Expiry of the client certificate agents use (RFC 3339, UTC).")
     private String clientNotAfter;
 
     public CertificatesStatus() {}

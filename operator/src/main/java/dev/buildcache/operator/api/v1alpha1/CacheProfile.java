@@ -28,4 +28,16 @@ public class CacheProfile extends CustomResource<CacheProfileSpec, CacheProfileS
   protected CacheProfileStatus initStatus() {
     return null;
   }
+
+  @Override
+  @com.fasterxml.jackson.annotation.JsonPropertyDescription("The cache policy of one repository: where its cache lives, the builder its builds run on, how the cache is written, and what the registry GC keeps.")
+  public CacheProfileSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @com.fasterxml.jackson.annotation.JsonPropertyDescription("What the operator made of the profile: its endpoint and agent configuration, its last and next GC run, and conditions.")
+  public CacheProfileStatus getStatus() {
+    return super.getStatus();
+  }
 }

@@ -24,17 +24,20 @@ public class CacheProfileSpec {
   @JsonPropertyDescription("Cache repository, host[:port]/name, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/app-cache.")
   private String repository;
 
+  @JsonPropertyDescription("The registry's API (ECR or any OCI registry) and, for OCI, its credentials and transport.")
   private RegistrySpec registry = new RegistrySpec();
 
   @Required
   @JsonPropertyDescription("The BuildkitBuilder (same namespace) this repository's builds run on.")
   private BuilderRef builderRef;
 
+  @JsonPropertyDescription("How builds write and read the cache: the branch tag, the default branch's fallback, layer compression.")
   private CacheSpec cache = new CacheSpec();
 
   @JsonPropertyDescription("How CI agents use this profile: the compose service built and where the builder's client certificates are mounted.")
   private AgentSpec agent = new AgentSpec();
 
+  @JsonPropertyDescription("What the registry cache GC keeps: which tags are cache, which are protected, how old and how large the cache may grow.")
   private RetentionSpec retention = new RetentionSpec();
 
   @Default("0 3 * * *")
@@ -112,6 +115,7 @@ public class CacheProfileSpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class BuilderRef {
     @Required
+    @JsonPropertyDescription("Name of the BuildkitBuilder, in the profile's namespace.")
     private String name;
 
     public BuilderRef() {}
@@ -170,8 +174,9 @@ public class CacheProfileSpec {
     private List<String> tagPatterns = new ArrayList<>(List.of("cache-*"));
     @JsonPropertyDescription("Globs of cache tags that are never deleted.")
     private List<String> protectTags = new ArrayList<>();
-    @Pattern(ApiGroup.DURATION_PATTERN)
-    @JsonPropertyDescription("Cache unused for this long is deleted (a duration: ms, s, m, h, e.g. 336h). ECR: since the last "
+    @Pattern(ApiGroup.RETENTION_DURATION_PATTERN)
+    @JsonPropertyDescription("Cache unused for this long is deleted (a duration in d, h, m, s, ms, as buildcache gc takes it: "
+        + "14d, 336h, 1d12h). ECR: since the last "
         + "push or recorded pull (the GC's own reads never count). OCI registries record neither: since the GC first saw "
         + "the tag at its digest, i.e. not re-pushed for this long; a tag seen for the first time starts its clock.")
     private String maxAge;
@@ -182,12 +187,12 @@ public class CacheProfileSpec {
     @Default("0")
     @JsonPropertyDescription("The newest N cache images are always kept.")
     private Integer keepLatest = 0;
-    @Pattern(ApiGroup.DURATION_PATTERN)
+    @Pattern(ApiGroup.RETENTION_DURATION_PATTERN)
     @Default("1h")
-    @JsonPropertyDescription("Nothing younger is ever deleted (protects in-flight builds).")
+    @JsonPropertyDescription("Nothing younger is ever deleted (protects in-flight builds); a duration in d, h, m, s, ms.")
     private String minAge = "1h";
-    @Pattern(ApiGroup.DURATION_PATTERN)
-    @JsonPropertyDescription("Untagged cache manifests (left behind by moved tags) older than this are deleted.")
+    @Pattern(ApiGroup.RETENTION_DURATION_PATTERN)
+    @JsonPropertyDescription("Untagged cache manifests (left behind by moved tags) older than this are deleted; a duration in d, h, m, s, ms.")
     private String untaggedAfter;
 
     public List<String> getTagPatterns() { return tagPatterns; }

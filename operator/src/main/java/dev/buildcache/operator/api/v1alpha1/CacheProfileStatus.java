@@ -9,18 +9,27 @@ import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CacheProfileStatus implements dev.buildcache.operator.api.status.ConditionedStatus {
+  @JsonPropertyDescription("The metadata.generation this status was computed from.")
   private Long observedGeneration;
+  @JsonPropertyDescription("The profile's sticky endpoint, tcp://<builder>-<profile>.<namespace>.svc:1234: one builder replica, so its local cache stays warm.")
   private String endpoint;
+  @JsonPropertyDescription("The builder pod the endpoint leads to now (its home replica, or the next one while that is not ready).")
   private String assignedReplica;
+  @JsonPropertyDescription("cache-from entries of the docker-compose plugin, SERVICE:-prefixed: this branch's cache, then the default branch's.")
   private List<String> cacheFrom;
+  @JsonPropertyDescription("cache-to entry of the docker-compose plugin, SERVICE:-prefixed (mode=max, image-manifest, OCI media types).")
   private String cacheTo;
+  @JsonPropertyDescription("The docker-compose-buildkite-plugin v5 step (YAML) that builds on this profile's endpoint with its cache.")
   private String agentConfig;
   @JsonPropertyDescription("The same, for buildx by hand: the docker buildx create and docker buildx build lines.")
   private BuildxCommands buildx;
+  @JsonPropertyDescription("The last registry cache GC run: when, what started it, what it found and deleted.")
   private GcRunStatus lastGc;
+  @JsonPropertyDescription("When the next scheduled GC run is due (RFC 3339, UTC); unset while suspended or invalid.")
   private String nextGcTime;
   @JsonPropertyDescription("Value of the buildcache.dev/gc-now annotation last acted on; a different value asks for another run.")
   private String lastHandledGcRequest;
+  @JsonPropertyDescription("Valid, BuilderAssigned, Ready, LintClean, GcSucceeded, PullTimeUpdateExcluded; each with a reason and a message that says what to do.")
   private List<Condition> conditions = new ArrayList<>();
 
   public Long getObservedGeneration() { return observedGeneration; }
@@ -48,7 +57,9 @@ public class CacheProfileStatus implements dev.buildcache.operator.api.status.Co
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class GcRunStatus {
+    @JsonPropertyDescription("When the run started (RFC 3339, UTC).")
     private String startTime;
+    @JsonPropertyDescription("When the run finished (RFC 3339, UTC).")
     private String completionTime;
     @JsonPropertyDescription("Succeeded; PartiallyFailed (some deletions failed); Blocked (something in the repository could "
         + "not be resolved, so nothing was deleted: see message); Failed (the run could not finish).")
@@ -57,13 +68,21 @@ public class CacheProfileStatus implements dev.buildcache.operator.api.status.Co
     private String trigger;
     @JsonPropertyDescription("One line: the summary, or why the run failed.")
     private String message;
+    @JsonPropertyDescription("Whether the run only planned (spec.dryRun): nothing was deleted.")
     private Boolean dryRun;
+    @JsonPropertyDescription("Images listed in the repository.")
     private Integer scannedImages;
+    @JsonPropertyDescription("Of those, BuildKit cache images under spec.retention.tagPatterns (the only ones the GC may delete).")
     private Integer cacheImages;
+    @JsonPropertyDescription("Cache images deleted (or, in a dry run, that would have been).")
     private Integer deletedImages;
+    @JsonPropertyDescription("Unique bytes freed: layers no image left in the repository still uses.")
     private Long reclaimedBytes;
+    @JsonPropertyDescription("Unique cache bytes stored before the run.")
     private Long bytesBefore;
+    @JsonPropertyDescription("Unique cache bytes stored after the run.")
     private Long bytesAfter;
+    @JsonPropertyDescription("Registry API calls the run made, by operation.")
     private Map<String, Integer> apiCalls;
     @JsonPropertyDescription("Whether the remaining cache fits spec.retention.maxTotalSize; unset without a budget.")
     private Boolean budgetMet;
@@ -113,7 +132,9 @@ public class CacheProfileStatus implements dev.buildcache.operator.api.status.Co
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class BuildxCommands {
+    @JsonPropertyDescription("docker buildx create for this profile's endpoint, with the client certificate paths.")
     private String create;
+    @JsonPropertyDescription("docker buildx build with this profile's cache-from and cache-to.")
     private String build;
 
     public BuildxCommands() {}

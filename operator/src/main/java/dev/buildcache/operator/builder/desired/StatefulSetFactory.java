@@ -33,6 +33,8 @@ public final class StatefulSetFactory {
   public static final String STATE_VOLUME = "state";
   public static final String CONFIG_HASH_ANNOTATION = "buildcache.dev/config-hash";
   public static final String SAFE_TO_EVICT_ANNOTATION = "cluster-autoscaler.kubernetes.io/safe-to-evict";
+  /** Karpenter ignores safe-to-evict; this is its equivalent (karpenter.sh/do-not-disrupt, Karpenter v1). */
+  public static final String DO_NOT_DISRUPT_ANNOTATION = "karpenter.sh/do-not-disrupt";
   /** Time buildkitd gets after the drain gives up, to shut down before SIGKILL. */
   static final long SHUTDOWN_RESERVE_SECONDS = 15;
 
@@ -56,6 +58,7 @@ public final class StatefulSetFactory {
     Map<String, String> podLabels = BuilderLabels.common(names.name(), "builder");
     Map<String, String> podAnnotations = new LinkedHashMap<>();
     podAnnotations.put(SAFE_TO_EVICT_ANNOTATION, "false");
+    podAnnotations.put(DO_NOT_DISRUPT_ANNOTATION, "true");
     podAnnotations.put(CONFIG_HASH_ANNOTATION, configHash);
     if (rootless && !version.hasAppArmorField()) {
       podAnnotations.put(APPARMOR_ANNOTATION_PREFIX + CONTAINER, "unconfined");
