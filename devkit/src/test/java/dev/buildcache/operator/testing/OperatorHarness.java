@@ -22,7 +22,7 @@ public final class OperatorHarness implements AutoCloseable {
   public static final String USER = "system:serviceaccount:" + NAMESPACE + ":" + SERVICE_ACCOUNT;
   public static final String USER_AGENT = "buildcache-operator-under-test";
   private static final Set<String> RBAC_KINDS = Set.of("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding");
-  private static List<JsonNode> shippedRbac;
+  private static final java.util.Map<String, List<JsonNode>> shippedRbac = new java.util.HashMap<>();
 
   private final MeterRegistry meters;
   private final OperatorRuntime runtime;
@@ -53,26 +53,40 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings, MeterRegistry meters, Clock clock) {
+    this(cluster, settings, meters, clock, "base");
+  }
+
+  /** Under the RBAC of another install of deploy/ (e.g. "namespaced"). */
+  public OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings, String overlay) {
+    this(cluster, settings, new SimpleMeterRegistry(), Clock.systemUTC(), overlay);
+  }
+
+  private OperatorHarness(KubernetesTestCluster cluster, OperatorRuntime.Settings settings, MeterRegistry meters, Clock clock,
+      String overlay) {
     this.meters = meters;
-    cluster.createMissing(shippedRbac());
+    cluster.createMissing(shippedRbac(overlay));
     client = cluster.serviceAccountClient(NAMESPACE, SERVICE_ACCOUNT, USER_AGENT);
     runtime = new OperatorRuntime(client, meters, clock, settings);
     runtime.start();
   }
 
   /** The ClusterRole, Role and bindings of deploy/base, as kustomize renders them. */
-  public static synchronized List<JsonNode> shippedRbac() {
-    if (shippedRbac == null) {
+  public static List<JsonNode> shippedRbac() {
+    return shippedRbac("base");
+  }
+
+  /** The RBAC objects of an install under deploy/ (base: cluster mode; namespaced: RoleBindings per tenant). */
+  public static synchronized List<JsonNode> shippedRbac(String overlay) {
+    return shippedRbac.computeIfAbsent(overlay, o -> {
       try {
-        shippedRbac = Kustomize.render("base").stream().filter(d -> RBAC_KINDS.contains(d.path("kind").asText())).toList();
+        return Kustomize.render(o).stream().filter(d -> RBAC_KINDS.contains(d.path("kind").asText())).toList();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       }
-    }
-    return shippedRbac;
+    });
   }
 
   public MeterRegistry meters() {

@@ -66,6 +66,11 @@ public final class OperatorRuntime implements AutoCloseable {
       return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, period, repositoryAccess);
     }
 
+    /** Watch only these namespaces (namespaced mode); empty: all. */
+    public Settings withNamespaces(Set<String> watched) {
+      return new Settings(watched, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, repositoryAccess);
+    }
+
     /** Which repositories each namespace's profiles may prune (default: {@link RepositoryAccess#byNamespace()}). */
     public Settings withRepositoryAccess(RepositoryAccess access) {
       return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, access);
