@@ -58,6 +58,10 @@ public class BuildkitBuilderSpec {
   @JsonPropertyDescription("Which pods may reach the builders; the NetworkPolicy admits only these. Unset: pods of this namespace.")
   private ClientsSpec clients;
 
+  @JsonPropertyDescription("Who may scrape buildkitd's metrics port (6060, which also serves BuildKit's /debug/pprof). "
+      + "Unset: the namespace named monitoring and namespaces labelled buildcache.dev/metrics-scraper=true.")
+  private MetricsSpec metrics;
+
   @JsonPropertyDescription("Graceful drain of running builds before a daemon stops.")
   private DrainSpec drain = new DrainSpec();
 
@@ -85,6 +89,8 @@ public class BuildkitBuilderSpec {
   public void setTls(TlsSpec tls) { this.tls = tls; }
   public ClientsSpec getClients() { return clients; }
   public void setClients(ClientsSpec clients) { this.clients = clients; }
+  public MetricsSpec getMetrics() { return metrics; }
+  public void setMetrics(MetricsSpec metrics) { this.metrics = metrics; }
   public DrainSpec getDrain() { return drain; }
   public void setDrain(DrainSpec drain) { this.drain = drain; }
   public SchedulingSpec getScheduling() { return scheduling; }
@@ -196,6 +202,16 @@ public class BuildkitBuilderSpec {
     public void setNamespaceSelector(io.fabric8.kubernetes.api.model.LabelSelector namespaceSelector) { this.namespaceSelector = namespaceSelector; }
     public io.fabric8.kubernetes.api.model.LabelSelector getPodSelector() { return podSelector; }
     public void setPodSelector(io.fabric8.kubernetes.api.model.LabelSelector podSelector) { this.podSelector = podSelector; }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class MetricsSpec {
+    @JsonPropertyDescription("Namespaces whose pods may scrape the metrics port (a Kubernetes label selector), e.g. your "
+        + "Prometheus's. Unset: the default of spec.metrics.")
+    private io.fabric8.kubernetes.api.model.LabelSelector scrapers;
+
+    public io.fabric8.kubernetes.api.model.LabelSelector getScrapers() { return scrapers; }
+    public void setScrapers(io.fabric8.kubernetes.api.model.LabelSelector scrapers) { this.scrapers = scrapers; }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

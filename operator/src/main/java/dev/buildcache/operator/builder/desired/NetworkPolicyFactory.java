@@ -10,9 +10,11 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 
 /**
- * Admits gRPC only from {@code spec.clients} (default: every pod of the builder's namespace) and the metrics port
- * from anywhere in the cluster, for Prometheus. mTLS is the real gate; this keeps the daemons off everyone else's
- * network path.
+ * Admits gRPC only from {@code spec.clients} (default: every pod of the builder's namespace) and the metrics port only
+ * from {@code spec.metrics.scrapers} (default: the namespace named {@code monitoring} and namespaces labelled
+ * {@code buildcache.dev/metrics-scraper=true}): buildkitd serves {@code /debug/pprof} and {@code /debug/requests} on the
+ * same port as {@code /metrics}, with no way to split them. mTLS is the real gate for gRPC; this keeps the daemons off
+ * everyone else's network path.
  */
 public final class NetworkPolicyFactory {
   private NetworkPolicyFactory() {}
@@ -33,10 +35,25 @@ public final class NetworkPolicyFactory {
         .addNewPort().withProtocol("TCP").withPort(new IntOrString(BuilderNames.GRPC_PORT)).endPort()
         .endIngress()
         .addNewIngress()
+        .withFrom(scrapers(builder.getSpec().getMetrics()))
         .addNewPort().withProtocol("TCP").withPort(new IntOrString(BuilderNames.METRICS_PORT)).endPort()
         .endIngress()
         .endSpec()
         .build();
+  }
+
+  /** Label of the namespaces allowed to scrape by default, besides the one named monitoring. */
+  public static final String SCRAPER_LABEL = "buildcache.dev/metrics-scraper";
+
+  static java.util.List<NetworkPolicyPeer> scrapers(dev.buildcache.operator.api.v1alpha1.BuildkitBuilderSpec.MetricsSpec metrics) {
+    if (metrics != null && metrics.getScrapers() != null) {
+      return java.util.List.of(new NetworkPolicyPeerBuilder().withNamespaceSelector(metrics.getScrapers()).build());
+    }
+    return java.util.List.of(
+        new NetworkPolicyPeerBuilder().withNewNamespaceSelector()
+            .addToMatchLabels("kubernetes.io/metadata.name", "monitoring").endNamespaceSelector().build(),
+        new NetworkPolicyPeerBuilder().withNewNamespaceSelector()
+            .addToMatchLabels(SCRAPER_LABEL, "true").endNamespaceSelector().build());
   }
 
   private static NetworkPolicyPeer clientPeer(ClientsSpec clients) {

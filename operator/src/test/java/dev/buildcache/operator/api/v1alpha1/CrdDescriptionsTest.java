@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class CrdDescriptionsTest {
   static final Path CRDS = Path.of(System.getProperty("buildcache.crds.dir", "../crds"));
-  static final Set<String> KUBERNETES_TYPES = Set.of("spec.clients.namespaceSelector", "spec.clients.podSelector",
+  static final Set<String> KUBERNETES_TYPES = Set.of("spec.clients.namespaceSelector", "spec.clients.podSelector", "spec.metrics.scrapers",
       "spec.resources", "spec.scheduling.affinity", "spec.scheduling.tolerations", "status.conditions");
 
   @ParameterizedTest

@@ -97,6 +97,24 @@ class BuilderDesiredStateTest {
     assertThat(peer.getPodSelector().getMatchLabels()).containsEntry("app", "buildkite-agent");
   }
 
+  /** The metrics port also serves BuildKit's pprof: only the scrapers reach it, never every pod of the cluster. */
+  @Test
+  void metricsPortAdmitsOnlyScrapers() {
+    var defaults = NetworkPolicyFactory.networkPolicy(TestBuilders.builder("shared")).getSpec().getIngress().get(1);
+    assertThat(defaults.getPorts().get(0).getPort().getIntVal()).isEqualTo(BuilderNames.METRICS_PORT);
+    assertThat(defaults.getFrom()).extracting(p -> p.getNamespaceSelector().getMatchLabels())
+        .containsExactly(java.util.Map.of("kubernetes.io/metadata.name", "monitoring"), java.util.Map.of("buildcache.dev/metrics-scraper", "true"));
+    var prometheus = new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().addToMatchLabels("team", "observability").build();
+    var custom = NetworkPolicyFactory.networkPolicy(TestBuilders.builder("shared", s -> {
+      s.setMetrics(new dev.buildcache.operator.api.v1alpha1.BuildkitBuilderSpec.MetricsSpec());
+      s.getMetrics().setScrapers(prometheus);
+    })).getSpec().getIngress().get(1);
+    assertThat(custom.getFrom()).singleElement().satisfies(p -> {
+      assertThat(p.getNamespaceSelector()).isEqualTo(prometheus);
+      assertThat(p.getPodSelector()).isNull();
+    });
+  }
+
   @Test
   void configMap() {
     Golden.assertYaml("configmap.yaml", BuildkitdConfigFactory.configMap(TestBuilders.builder("shared")));
