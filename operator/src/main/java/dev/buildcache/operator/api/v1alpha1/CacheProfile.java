@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Endpoint", jsonPath = ".status.endpoint", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Last GC", jsonPath = ".status.lastGc.completionTime", type = Type.DATE)
+@AdditionalPrinterColumn(name = "GC Result", jsonPath = ".status.lastGc.result", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Reclaimed", jsonPath = ".status.lastGc.reclaimedBytes", type = Type.INTEGER)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 public class CacheProfile extends CustomResource<CacheProfileSpec, CacheProfileStatus> implements Namespaced {
