@@ -116,6 +116,7 @@ class ProfileGcIT {
     assertThat(gc.getDeletedImages()).isEqualTo(2);
     assertThat(gc.getCacheImages()).isEqualTo(4);
     assertThat(gc.getReclaimedBytes()).isPositive();
+    assertThat(gc.getReclaimed()).as("the Reclaimed column").isEqualTo(dev.buildcache.operator.units.Quantities.humanBytes(gc.getReclaimedBytes()));
     assertThat(gc.getBytesAfter()).isEqualTo(gc.getBytesBefore() - gc.getReclaimedBytes());
     assertThat(tags()).as("expired branch caches gone; protected, fresh and release images stay")
         .containsExactly("cache-feature-b", "cache-main", "cache-v1");

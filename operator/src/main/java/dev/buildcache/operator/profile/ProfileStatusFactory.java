@@ -29,6 +29,7 @@ final class ProfileStatusFactory {
       s.setCacheImages(summary.cacheImages());
       s.setDeletedImages(summary.deletedImages());
       s.setReclaimedBytes(summary.reclaimedBytes());
+      s.setReclaimed(dev.buildcache.operator.units.Quantities.humanBytes(summary.reclaimedBytes()));
       s.setBytesBefore(summary.bytesBefore());
       s.setBytesAfter(summary.bytesAfter());
       s.setApiCalls(new java.util.TreeMap<>(summary.apiCalls()));

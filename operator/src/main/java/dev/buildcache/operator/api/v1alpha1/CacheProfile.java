@@ -16,7 +16,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Endpoint", jsonPath = ".status.endpoint", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Last GC", jsonPath = ".status.lastGc.completionTime", type = Type.DATE)
 @AdditionalPrinterColumn(name = "GC Result", jsonPath = ".status.lastGc.result", type = Type.STRING)
-@AdditionalPrinterColumn(name = "Reclaimed", jsonPath = ".status.lastGc.reclaimedBytes", type = Type.INTEGER)
+@AdditionalPrinterColumn(name = "Reclaimed", jsonPath = ".status.lastGc.reclaimed", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 public class CacheProfile extends CustomResource<CacheProfileSpec, CacheProfileStatus> implements Namespaced {
 

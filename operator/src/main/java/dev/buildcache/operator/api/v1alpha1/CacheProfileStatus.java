@@ -78,6 +78,8 @@ public class CacheProfileStatus implements dev.buildcache.operator.api.status.Co
     private Integer deletedImages;
     @JsonPropertyDescription("Unique bytes freed: layers no image left in the repository still uses.")
     private Long reclaimedBytes;
+    @JsonPropertyDescription("reclaimedBytes for people (binary units, e.g. 38.4 GiB): the Reclaimed column of kubectl get.")
+    private String reclaimed;
     @JsonPropertyDescription("Unique cache bytes stored before the run.")
     private Long bytesBefore;
     @JsonPropertyDescription("Unique cache bytes stored after the run.")
@@ -114,6 +116,8 @@ public class CacheProfileStatus implements dev.buildcache.operator.api.status.Co
     public void setDeletedImages(Integer deletedImages) { this.deletedImages = deletedImages; }
     public Long getReclaimedBytes() { return reclaimedBytes; }
     public void setReclaimedBytes(Long reclaimedBytes) { this.reclaimedBytes = reclaimedBytes; }
+    public String getReclaimed() { return reclaimed; }
+    public void setReclaimed(String reclaimed) { this.reclaimed = reclaimed; }
     public Long getBytesBefore() { return bytesBefore; }
     public void setBytesBefore(Long bytesBefore) { this.bytesBefore = bytesBefore; }
     public Long getBytesAfter() { return bytesAfter; }
