@@ -51,7 +51,7 @@ class BuildkitBuilderIT {
 
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       List<HasMetadata> owned = ownedObjects("shared");
-      assertThat(owned).hasSize(9).doesNotContainNull();
+      assertThat(owned).hasSize(8).doesNotContainNull();
       for (HasMetadata object : owned) {
         assertThat(object.getMetadata().getOwnerReferences())
             .as("owner references of %s %s", object.getKind(), object.getMetadata().getName())
@@ -67,6 +67,17 @@ class BuildkitBuilderIT {
             .containsKey(BuilderLabels.NAME_KEY);
       }
     });
+    // The CA is kept in the operator's namespace, out of the tenants' reach: owned by labels, as no owner reference
+    // may cross namespaces; nothing named like it is left in the builder's namespace.
+    io.fabric8.kubernetes.api.model.Secret ca = await().atMost(Duration.ofSeconds(30)).until(
+        () -> client.secrets().inNamespace(OperatorHarness.NAMESPACE).withName(NS + ".shared.ca").get(), java.util.Objects::nonNull);
+    assertThat(ca.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    assertThat(ca.getMetadata().getLabels()).containsEntry("buildcache.dev/owner-namespace", NS)
+        .containsEntry("buildcache.dev/owner-name", "shared").containsEntry(BuilderLabels.MANAGED_BY_KEY, BuilderLabels.MANAGED_BY_VALUE);
+    assertThat(ca.getData()).containsKeys("ca.crt", "ca.key");
+    assertThat(client.secrets().inNamespace(NS).list().getItems()).extracting(s -> s.getMetadata().getName())
+        .containsExactlyInAnyOrder("shared-server-tls", "shared-client-tls");
+    assertThat(client.secrets().inNamespace(NS).list().getItems()).allSatisfy(s -> assertThat(s.getData()).doesNotContainKey("ca.key"));
     BuildkitBuilder builder = await().atMost(Duration.ofSeconds(30)).until(() -> get("shared"), b -> b.getStatus() != null);
     assertThat(builder.getStatus().getEndpoint()).isEqualTo("tcp://shared.buildkite.svc:1234");
     assertThat(builder.getStatus().getServerName()).isEqualTo("shared.buildkite.svc");
@@ -207,7 +218,7 @@ class BuildkitBuilderIT {
     client.resource(TestBuilders.builder("shared")).create();
     await().atMost(Duration.ofSeconds(30)).until(() -> get("shared").getStatus() != null
         && client.secrets().inNamespace(NS).withName("shared-client-tls").get() != null);
-    String oldCa = secretValue("shared-ca", "ca.crt");
+    String oldCa = caValue("ca.crt");
     String oldServerCertificate = secretValue("shared-server-tls", "cert.pem");
 
     // Lost while no operator holds it in memory (a running one may put back the CA it still has cached, which is
@@ -215,7 +226,7 @@ class BuildkitBuilderIT {
     // status is written. That write loses to another writer (as on a busy server): the Warning must not go with
     // it, since the pass after it finds the new CA in place and has nothing more to say.
     operator.close();
-    client.secrets().inNamespace(NS).withName("shared-ca").delete();
+    client.secrets().inNamespace(OperatorHarness.NAMESPACE).withName(NS + ".shared.ca").delete();
     String statusPath = "/apis/buildcache.dev/v1alpha1/namespaces/" + NS + "/buildkitbuilders/shared/status";
     cluster.dispatcher().conflictOnNextWrites(statusPath, 1);
     operator = new OperatorHarness(cluster, java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofHours(1)));
@@ -224,11 +235,11 @@ class BuildkitBuilderIT {
         .filter(e -> "CertificateAuthorityLost".equals(e.getReason())).findFirst().orElse(null), java.util.Objects::nonNull);
     assertThat(lost.getType()).isEqualTo("Warning");
     assertThat(cluster.dispatcher().conflictsPending(statusPath)).as("the status write that lost the race").isZero();
-    assertThat(lost.getMessage()).contains("Secret shared-ca was missing or unusable")
+    assertThat(lost.getMessage()).contains("Secret " + NS + ".shared.ca was missing or unusable")
         .contains("recovered from the ca.pem of shared-server-tls and shared-client-tls")
         .contains("agents outside the cluster must fetch shared-client-tls");
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      String newCa = secretValue("shared-ca", "ca.crt");
+      String newCa = caValue("ca.crt");
       assertThat(newCa).isNotNull().isNotEqualTo(oldCa);
       // both bundles trust the new and the old CA; the server keeps its certificate until the publish delay ends
       for (String secret : List.of("shared-server-tls", "shared-client-tls")) {
@@ -237,6 +248,61 @@ class BuildkitBuilderIT {
       }
       assertThat(secretValue("shared-server-tls", "cert.pem")).isEqualTo(oldServerCertificate);
     });
+  }
+
+  /**
+   * Upgrading from a version that kept the CA in the builder's namespace ({@code <builder>-ca}): the CA is moved, the
+   * same certificate and key, and the old Secret deleted; no certificate changes, so no agent notices.
+   */
+  @Test
+  void aCaKeptInTheBuildersNamespaceByAnEarlierVersionIsMovedNotReplaced() throws Exception {
+    client.resource(TestBuilders.builder("shared")).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> caValue("ca.key") != null
+        && client.secrets().inNamespace(NS).withName("shared-client-tls").get() != null);
+    String caCert = caValue("ca.crt");
+    String serverCert = secretValue("shared-server-tls", "cert.pem");
+    operator.close();
+    // what an earlier version left: the CA beside the other Secrets, owned by the builder
+    io.fabric8.kubernetes.api.model.Secret moved = client.secrets().inNamespace(OperatorHarness.NAMESPACE).withName(NS + ".shared.ca").get();
+    client.secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+        .withName("shared-ca").withNamespace(NS)
+        .withLabels(java.util.Map.of(BuilderLabels.MANAGED_BY_KEY, BuilderLabels.MANAGED_BY_VALUE, BuilderLabels.INSTANCE_KEY, "shared",
+            BuilderLabels.COMPONENT_KEY, "certificate-authority", BuilderLabels.NAME_KEY, "buildkitd"))
+        .withOwnerReferences(dev.buildcache.operator.kernel.ControllerReference.to(get("shared")))
+        .endMetadata().withData(moved.getData()).build()).create();
+    client.secrets().inNamespace(OperatorHarness.NAMESPACE).withName(NS + ".shared.ca").delete();
+
+    operator = new OperatorHarness(cluster);
+    await().atMost(Duration.ofSeconds(30)).until(() -> caValue("ca.crt") != null
+        && client.secrets().inNamespace(NS).withName("shared-ca").get() == null);
+    assertThat(caValue("ca.crt")).as("the same CA").isEqualTo(caCert);
+    assertThat(secretValue("shared-server-tls", "cert.pem")).as("nothing re-issued").isEqualTo(serverCert);
+    assertThat(events("shared")).noneMatch(e -> "CertificateAuthorityLost".equals(e.getReason()));
+  }
+
+  /** A builder deleted while no operator ran: its CA Secret, where no owner reference reaches, is deleted. */
+  @Test
+  void theCaOfABuilderThatIsGoneIsDeletedAndNoOtherOne() throws Exception {
+    client.resource(TestBuilders.builder("shared")).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> caValue("ca.key") != null);
+    operator.close();
+    for (String gone : List.of("gone", "also-gone")) {
+      client.secrets().inNamespace(OperatorHarness.NAMESPACE).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+          .withNewMetadata().withName(NS + "." + gone + ".ca").withNamespace(OperatorHarness.NAMESPACE)
+          .withLabels(java.util.Map.of(BuilderLabels.MANAGED_BY_KEY, BuilderLabels.MANAGED_BY_VALUE,
+              BuilderLabels.COMPONENT_KEY, "certificate-authority", "buildcache.dev/owner-namespace", NS, "buildcache.dev/owner-name", gone))
+          .endMetadata().addToData("ca.crt", "eA==").build()).create();
+    }
+    operator = new OperatorHarness(cluster);
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.secrets().inNamespace(OperatorHarness.NAMESPACE)
+        .withName(NS + ".gone.ca").get() == null && client.secrets().inNamespace(OperatorHarness.NAMESPACE).withName(NS + ".also-gone.ca").get() == null);
+    assertThat(caValue("ca.key")).as("the existing builder's CA stays").isNotNull();
+  }
+
+  private String caValue(String key) {
+    io.fabric8.kubernetes.api.model.Secret s = client.secrets().inNamespace(OperatorHarness.NAMESPACE).withName(NS + ".shared.ca").get();
+    return s == null || s.getData() == null || s.getData().get(key) == null ? null
+        : new String(java.util.Base64.getDecoder().decode(s.getData().get(key)), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private String secretValue(String secret, String key) {
@@ -269,7 +335,6 @@ class BuildkitBuilderIT {
 
   private List<HasMetadata> ownedObjects(String name) {
     return java.util.Arrays.asList(
-        client.secrets().inNamespace(NS).withName(name + "-ca").get(),
         client.secrets().inNamespace(NS).withName(name + "-server-tls").get(),
         client.secrets().inNamespace(NS).withName(name + "-client-tls").get(),
         client.configMaps().inNamespace(NS).withName(name + "-config").get(),

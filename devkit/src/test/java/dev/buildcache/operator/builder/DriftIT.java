@@ -56,7 +56,7 @@ class DriftIT {
 
   @Test
   void aSecretNameSomeoneElseTookIsNeverOverwrittenAndTheBuilderSaysWhy() {
-    client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("other-ca").withNamespace(NS)
+    client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("other-server-tls").withNamespace(NS)
         .endMetadata().addToStringData("mine", "keep me").build()).create();
     client.resource(TestBuilders.builder("other", s -> s.setReplicas(1))).create();
     dev.buildcache.operator.api.v1alpha1.BuildkitBuilder other = await().atMost(Duration.ofSeconds(30)).until(
@@ -65,8 +65,8 @@ class DriftIT {
             dev.buildcache.operator.api.status.ConditionType.DEGRADED).map(c -> "ObjectNameTaken".equals(c.getReason())).orElse(false));
     assertThat(dev.buildcache.operator.api.status.Conditions.find(other.getStatus().getConditions(),
         dev.buildcache.operator.api.status.ConditionType.DEGRADED)).hasValueSatisfying(c ->
-        assertThat(c.getMessage()).contains("Secret buildkite/other-ca exists and is not controlled by anything"));
-    assertThat(client.secrets().inNamespace(NS).withName("other-ca").get().getData()).containsOnlyKeys("mine");
+        assertThat(c.getMessage()).contains("Secret buildkite/other-server-tls exists and is not controlled by anything"));
+    assertThat(client.secrets().inNamespace(NS).withName("other-server-tls").get().getData()).containsOnlyKeys("mine");
     await().atMost(Duration.ofSeconds(30)).until(() -> client.v1().events().inNamespace(NS).list().getItems().stream()
         .anyMatch(e -> "other".equals(e.getInvolvedObject().getName()) && "ObjectNameTaken".equals(e.getReason()) && "Warning".equals(e.getType())));
   }

@@ -105,6 +105,12 @@ class RbacIT {
   /** Every path of the operator that talks to the API server. */
   static void exercise(KubernetesClient client) {
     String ns = TestBuilders.NAMESPACE;
+    // the CA Secret of a builder deleted while the operator was away: the first pass deletes it
+    client.secrets().inNamespace(OperatorHarness.NAMESPACE).resource(new SecretBuilder().withNewMetadata()
+        .withName(ns + ".gone.ca").withNamespace(OperatorHarness.NAMESPACE)
+        .addToLabels("app.kubernetes.io/managed-by", "buildcache-operator").addToLabels("app.kubernetes.io/component", "certificate-authority")
+        .addToLabels("buildcache.dev/owner-namespace", ns).addToLabels("buildcache.dev/owner-name", "gone")
+        .endMetadata().addToData("ca.crt", "eA==").build()).create();
     client.resource(TestBuilders.builder("shared", s -> s.setReplicas(2))).create();
     client.resource(TestBuilders.builder("other", s -> s.setReplicas(1))).create();
     TestPods.createReady(client, "shared", 2);

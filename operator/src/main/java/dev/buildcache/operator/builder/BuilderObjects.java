@@ -35,10 +35,16 @@ final class BuilderObjects {
   private final Map<Class<?>, OwnedKind<?, BuildkitBuilder>> byType = Map.of(
       Secret.class, secrets, ConfigMap.class, configMaps, Service.class, services, StatefulSet.class, statefulSets,
       PodDisruptionBudget.class, disruptionBudgets, NetworkPolicy.class, networkPolicies);
+  /** Each builder's CA, in the operator's namespace (out of its tenants' reach), owned by labels. */
+  private final OwnedKind<Secret, BuildkitBuilder> caSecrets;
+  private final String operatorNamespace;
   private final OwnedObjectApplier applier;
 
-  BuilderObjects(String fieldManager) {
+  BuilderObjects(String fieldManager, String operatorNamespace) {
     this.applier = new OwnedObjectApplier(fieldManager);
+    this.operatorNamespace = operatorNamespace;
+    this.caSecrets = OwnedKind.inNamespace(Secret.class, BuildkitBuilder.class,
+        BuilderLabels.MANAGED_BY + "," + BuilderLabels.COMPONENT_KEY + "=certificate-authority", operatorNamespace);
   }
 
   private static <R extends HasMetadata> OwnedKind<R, BuildkitBuilder> kind(Class<R> type) {
@@ -46,13 +52,18 @@ final class BuilderObjects {
   }
 
   List<EventSource<?, BuildkitBuilder>> eventSources(EventSourceContext<BuildkitBuilder> context) {
-    return List.of(secrets.eventSource(context), configMaps.eventSource(context), services.eventSource(context),
-        statefulSets.eventSource(context), disruptionBudgets.eventSource(context), networkPolicies.eventSource(context));
+    return List.of(secrets.eventSource(context), caSecrets.eventSource(context), configMaps.eventSource(context),
+        services.eventSource(context), statefulSets.eventSource(context), disruptionBudgets.eventSource(context),
+        networkPolicies.eventSource(context));
   }
 
-  /** The three TLS Secrets as stored now, for the certificate planner. */
+  /**
+   * The three TLS Secrets as stored now, for the certificate planner. A CA still where versions before 0.2 kept it
+   * (in the builder's namespace) is read from there until it has been moved: never lose a CA.
+   */
   TlsMaterialPlanner.Stored storedTls(BuilderNames names) {
-    Secret ca = secrets.observed(names.namespace(), names.caSecret()).orElse(null);
+    Secret ca = caSecrets.observed(operatorNamespace, names.caSecret())
+        .orElseGet(() -> legacyCa(names).orElse(null));
     Secret server = secrets.observed(names.namespace(), names.serverSecret()).orElse(null);
     Secret client = secrets.observed(names.namespace(), names.clientSecret()).orElse(null);
     return new TlsMaterialPlanner.Stored(
@@ -64,20 +75,54 @@ final class BuilderObjects {
         SecretFactory.value(client, SecretFactory.BUNDLE_CA));
   }
 
+  private Optional<Secret> legacyCa(BuilderNames names) {
+    return secrets.observed(names.namespace(), names.legacyCaSecret());
+  }
+
   Optional<StatefulSet> statefulSet(BuilderNames names) {
     return statefulSets.observed(names.namespace(), names.statefulSet());
   }
 
-  /** Applies every planned object in order; the first failure stops the pass (the objects before it are in place). */
+  /**
+   * Applies every planned object in order; the first failure stops the pass (the objects before it are in place).
+   * Once the CA is stored in the operator's namespace, the copy an earlier version kept in the builder's is deleted.
+   */
   void apply(BuildkitBuilder builder, List<HasMetadata> objects, KubernetesClient client) {
     for (HasMetadata object : objects) {
       applyOne(builder, object, client);
     }
+    BuilderNames names = BuilderNames.of(builder);
+    if (!objects.isEmpty() && caSecrets.observed(operatorNamespace, names.caSecret()).isPresent()) {
+      legacyCa(names).filter(legacy -> dev.buildcache.operator.kernel.ControllerReference.controls(builder, legacy))
+          .ifPresent(legacy -> applier.delete(legacy, client));
+    }
+  }
+
+  /**
+   * Deletes the CA Secrets of builders that no longer exist (no owner reference can do it across namespaces).
+   * {@code exists} answers for the builders this operator watches; CAs of builders in namespaces it does not watch
+   * ({@code watched} says which) are never touched, and the API server confirms the builder is gone (404) before its
+   * CA is deleted: a CA is deleted only when its builder is known to be gone, never because a cache missed it.
+   */
+  void deleteOrphanedCas(java.util.function.Predicate<io.javaoperatorsdk.operator.processing.event.ResourceID> exists,
+      java.util.function.Predicate<String> watched, KubernetesClient client) {
+    caSecrets.all().forEach(ca -> {
+      java.util.Map<String, String> labels = ca.getMetadata().getLabels();
+      String namespace = labels.get(OwnedKind.OWNER_NAMESPACE);
+      String name = labels.get(OwnedKind.OWNER_NAME);
+      if (namespace != null && name != null && watched.test(namespace)
+          && !exists.test(new io.javaoperatorsdk.operator.processing.event.ResourceID(name, namespace))
+          && client.resources(BuildkitBuilder.class).inNamespace(namespace).withName(name).get() == null) {
+        applier.delete(ca, client);
+      }
+    });
   }
 
   @SuppressWarnings("unchecked")
   private <R extends HasMetadata> void applyOne(BuildkitBuilder builder, R object, KubernetesClient client) {
-    OwnedKind<R, BuildkitBuilder> kind = (OwnedKind<R, BuildkitBuilder>) byType.get(object.getClass());
+    OwnedKind<R, BuildkitBuilder> kind = object instanceof Secret && operatorNamespace.equals(object.getMetadata().getNamespace())
+        && !operatorNamespace.equals(builder.getMetadata().getNamespace())
+        ? (OwnedKind<R, BuildkitBuilder>) caSecrets : (OwnedKind<R, BuildkitBuilder>) byType.get(object.getClass());
     if (kind == null) {
       throw new IllegalArgumentException("a builder does not own " + object.getKind() + " objects");
     }

@@ -64,7 +64,19 @@ public final class BuilderPlanner {
    * @param version the API server's, which decides how some fields are said (AppArmor)
    * @param maxRequeue the resync period: the longest a pass waits before the next one
    */
+  /** The namespace the operator runs in when no other is given: deploy/'s. */
+  public static final String DEFAULT_OPERATOR_NAMESPACE = "buildcache-system";
+
+  private final String operatorNamespace;
+
   public BuilderPlanner(TlsMaterialPlanner tlsPlanner, KubernetesVersion version, Clock clock, Duration maxRequeue) {
+    this(tlsPlanner, version, clock, maxRequeue, DEFAULT_OPERATOR_NAMESPACE);
+  }
+
+  /** @param operatorNamespace where each builder's CA Secret is kept, out of its tenants' reach */
+  public BuilderPlanner(TlsMaterialPlanner tlsPlanner, KubernetesVersion version, Clock clock, Duration maxRequeue,
+      String operatorNamespace) {
+    this.operatorNamespace = operatorNamespace;
     this.tlsPlanner = tlsPlanner;
     this.version = version;
     this.clock = clock;
@@ -82,15 +94,15 @@ public final class BuilderPlanner {
     TlsMaterial tls = tlsPlanner.plan(tlsRequest(builder), observed.storedTls());
     BuilderStatusFactory.Observed status =
         BuilderStatusFactory.observe(builder, observed.statefulSet(), tls, observed.assignedReplicas());
-    return new Plan(objects(builder, tls, version), status.fields(), status.conditions(),
+    return new Plan(objects(builder, tls, version, operatorNamespace), status.fields(), status.conditions(),
         CertificateEvents.of(BuilderNames.of(builder), tls).stream().toList(), untilNextChange(tls), tls);
   }
 
   /** Everything a valid builder owns, in the order it is applied: Secrets (pods mount them), config, Services, pods, policies. */
-  static List<HasMetadata> objects(BuildkitBuilder builder, TlsMaterial tls, KubernetesVersion version) {
+  static List<HasMetadata> objects(BuildkitBuilder builder, TlsMaterial tls, KubernetesVersion version, String operatorNamespace) {
     BuilderNames names = BuilderNames.of(builder);
     return List.of(
-        SecretFactory.secret(names, names.caSecret(), "certificate-authority", Map.of(
+        SecretFactory.secret(names, operatorNamespace, names.caSecret(), "certificate-authority", Map.of(
             SecretFactory.CA_CERT, tls.authority().certificatePem(),
             SecretFactory.CA_KEY, tls.authority().keyPem(),
             SecretFactory.TRUST_BUNDLE, tls.trustBundle())),

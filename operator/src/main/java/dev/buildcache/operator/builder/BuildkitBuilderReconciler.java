@@ -41,13 +41,29 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
   private static final Logger LOG = LoggerFactory.getLogger(BuildkitBuilderReconciler.class);
 
   private final BuilderPlanner planner;
-  private final BuilderObjects objects = new BuilderObjects(FIELD_MANAGER);
+  static final java.time.Duration HOUSEKEEPING_INTERVAL = java.time.Duration.ofMinutes(1);
+  private final BuilderObjects objects;
+  private final java.util.function.Predicate<String> watched;
+  private final Clock clock;
+  private volatile java.time.Instant lastHousekeeping = java.time.Instant.EPOCH;
   private final StatusWriter<BuildkitBuilderStatus, BuildkitBuilder> status;
   private final BuilderMetrics metrics;
   private final EventPublisher events;
   private InformerEventSource<CacheProfile, BuildkitBuilder> profiles;
 
   public BuildkitBuilderReconciler(BuilderPlanner planner, EventPublisher events, BuilderMetrics metrics, Clock clock) {
+    this(planner, events, metrics, clock, BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE, Set.of());
+  }
+
+  /**
+   * @param operatorNamespace where the builders' CA Secrets are kept
+   * @param namespaces the namespaces watched; empty: all
+   */
+  public BuildkitBuilderReconciler(BuilderPlanner planner, EventPublisher events, BuilderMetrics metrics, Clock clock,
+      String operatorNamespace, Set<String> namespaces) {
+    this.objects = new BuilderObjects(FIELD_MANAGER, operatorNamespace);
+    this.watched = ns -> namespaces.isEmpty() || namespaces.contains(ns);
+    this.clock = clock;
     this.planner = planner;
     this.status = new StatusWriter<>(events, clock, BuildkitBuilder::new, Set.of());
     this.metrics = metrics;
@@ -79,6 +95,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
 
   @Override
   public UpdateControl<BuildkitBuilder> reconcile(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
+    deleteOrphanedCas(context);
     BuilderNames names = BuilderNames.of(builder);
     List<String> assigned = profiles.list(names.namespace(), p -> names.name().equals(builderOf(p)) && assignedReplica(p) != null)
         .map(BuildkitBuilderReconciler::assignedReplica).toList();
@@ -98,6 +115,20 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     }
     metrics.reconciled(plan.valid() ? "applied" : "invalid");
     return UpdateControl.<BuildkitBuilder>noUpdate().rescheduleAfter(plan.requeue());
+  }
+
+  /**
+   * A deleted builder's CA Secret, kept in the operator's namespace where no owner reference reaches, is deleted by
+   * the next pass of any builder, at most once a minute. Without a finalizer: an uninstalled operator never leaves a
+   * builder stuck in deletion.
+   */
+  private void deleteOrphanedCas(Context<BuildkitBuilder> context) {
+    java.time.Instant now = clock.instant();
+    if (java.time.Duration.between(lastHousekeeping, now).compareTo(HOUSEKEEPING_INTERVAL) < 0) {
+      return;
+    }
+    lastHousekeeping = now;
+    objects.deleteOrphanedCas(id -> context.getPrimaryCache().get(id).isPresent(), watched, context.getClient());
   }
 
   @Override

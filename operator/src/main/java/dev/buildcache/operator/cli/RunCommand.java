@@ -76,9 +76,11 @@ public final class RunCommand implements Callable<Integer> {
 
     KubernetesClient client = new KubernetesClientBuilder().build();
     OperatorRuntime.LeaderElection election = null;
+    // The operator's own namespace: its Lease, and each builder's CA Secret (out of the tenants' reach).
+    String ownNamespace = System.getenv("POD_NAMESPACE") != null ? System.getenv("POD_NAMESPACE")
+        : client.getNamespace() != null ? client.getNamespace() : dev.buildcache.operator.builder.BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE;
     if (leaderElection) {
-      String ns = leaseNamespace != null ? leaseNamespace
-          : System.getenv("POD_NAMESPACE") != null ? System.getenv("POD_NAMESPACE") : client.getNamespace();
+      String ns = leaseNamespace != null ? leaseNamespace : ownNamespace;
       String identity = System.getenv().getOrDefault("POD_NAME", System.getenv().getOrDefault("HOSTNAME", "buildcache-operator"));
       election = OperatorRuntime.LeaderElection.of(leaseName, ns, identity);
     }
@@ -86,6 +88,7 @@ public final class RunCommand implements Callable<Integer> {
     OperatorRuntime runtime = new OperatorRuntime(client, meters, Clock.systemUTC(),
         new OperatorRuntime.Settings(watched, election, reconcileThreads, gcThreads, ecrEndpoint)
             .withRepositoryAccess(RepositoryAccess.parse(repositoryAccess))
+            .withOperatorNamespace(ownNamespace)
             .withResync(dev.buildcache.operator.units.Durations.parse(resyncPeriod)));
     HealthServer health = new HealthServer(healthPort, runtime::isHealthy, meters);
     health.start();

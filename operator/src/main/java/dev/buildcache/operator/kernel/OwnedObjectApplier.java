@@ -35,15 +35,31 @@ public final class OwnedObjectApplier {
     return DesiredHash.matches(actual, desired) && ManagedFields.present(desired, actual);
   }
 
+  /**
+   * {@code desired}, kept in another namespace than {@code owner}: no owner reference (it cannot cross namespaces),
+   * the owner named by labels instead, and its digest.
+   */
+  public static <R extends HasMetadata> R labelled(HasMetadata owner, R desired) {
+    java.util.Map<String, String> labels = new java.util.LinkedHashMap<>(
+        desired.getMetadata().getLabels() == null ? java.util.Map.of() : desired.getMetadata().getLabels());
+    labels.put(OwnedKind.OWNER_NAMESPACE, owner.getMetadata().getNamespace());
+    labels.put(OwnedKind.OWNER_NAME, owner.getMetadata().getName());
+    desired.getMetadata().setLabels(labels);
+    desired.getMetadata().setOwnerReferences(null);
+    return DesiredHash.stamp(desired);
+  }
+
   /** Makes the object named by {@code desired} be it; returns the object as stored. */
   public <R extends HasMetadata, P extends HasMetadata> R apply(P owner, R desired, OwnedKind<R, P> kind, KubernetesClient client) {
-    R stamped = owned(owner, desired);
+    R stamped = kind.ownedByLabels() ? labelled(owner, desired) : owned(owner, desired);
     String namespace = stamped.getMetadata().getNamespace();
     String name = stamped.getMetadata().getName();
     Optional<R> observed = kind.observed(namespace, name);
     // The informer sees every object of the kind with our labels, the ones other owners control included.
     R existing = observed.orElseGet(() -> client.resources(kind.type()).inNamespace(namespace).withName(name).get());
-    if (existing != null && !ControllerReference.controls(owner, existing)) {
+    boolean ours = existing == null || (kind.ownedByLabels() ? OwnedKind.labelledFor(owner, existing)
+        : ControllerReference.controls(owner, existing));
+    if (!ours) {
       throw new ObjectNameTakenException(existing.getKind() + " " + namespace + "/" + name + " exists and is "
           + ControllerReference.describeController(existing) + ", so " + owner.getKind() + " " + owner.getMetadata().getName()
           + " cannot have it; rename one of them");

@@ -39,7 +39,7 @@ class BuilderPlannerTest {
 
   /** What the next pass reads after this plan was applied. */
   static TlsMaterialPlanner.Stored stored(BuilderPlanner.Plan plan) {
-    Secret ca = secret(plan, "-ca");
+    Secret ca = secret(plan, ".ca");
     Secret server = secret(plan, "-server-tls");
     Secret client = secret(plan, "-client-tls");
     return new TlsMaterialPlanner.Stored(
@@ -64,8 +64,11 @@ class BuilderPlannerTest {
 
     assertThat(plan.valid()).isTrue();
     assertThat(plan.objects()).extracting(o -> o.getKind() + "/" + o.getMetadata().getName()).containsExactly(
-        "Secret/shared-ca", "Secret/shared-server-tls", "Secret/shared-client-tls", "ConfigMap/shared-config",
+        "Secret/buildkite.shared.ca", "Secret/shared-server-tls", "Secret/shared-client-tls", "ConfigMap/shared-config",
         "Service/shared", "Service/shared-pods", "StatefulSet/shared", "PodDisruptionBudget/shared", "NetworkPolicy/shared");
+    assertThat(plan.objects().get(0).getMetadata().getNamespace()).as("the CA, out of the tenants' namespace")
+        .isEqualTo(BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE);
+    assertThat(plan.objects().subList(1, plan.objects().size())).allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo("buildkite"));
     assertThat(plan.announcements()).singleElement().satisfies(a -> {
       assertThat(a.type()).isEqualTo(EventPublisher.Type.Normal);
       assertThat(a.reason()).isEqualTo(Reason.CERTIFICATES_ISSUED);

@@ -51,7 +51,7 @@ class CertificateEventsTest {
     assertThat(CertificateEvents.of(names, lost)).hasValueSatisfying(e -> {
       assertThat(e.type()).isEqualTo(EventPublisher.Type.Warning);
       assertThat(e.reason()).isEqualTo(Reason.CERTIFICATE_AUTHORITY_LOST);
-      assertThat(e.message()).contains("Secret shared-ca was missing or unusable")
+      assertThat(e.message()).contains("Secret buildkite.shared.ca was missing or unusable")
           .contains("switch to it at 2026-01-01T01:00:00Z")
           .contains("must fetch shared-client-tls");
     });

@@ -15,7 +15,14 @@ public record BuilderNames(String name, String namespace) {
   public String service() { return name; }
   public String headlessService() { return name + "-pods"; }
   public String configMap() { return name + "-config"; }
-  public String caSecret() { return name + "-ca"; }
+  /**
+   * The CA's Secret, kept in the operator's namespace, not the builder's: whoever can read the builder's namespace's
+   * Secrets (its tenants) must not be able to mint certificates. Namespace and builder name contain no dots, so
+   * {@code <namespace>.<builder>.ca} names one builder only.
+   */
+  public String caSecret() { return namespace + "." + name + ".ca"; }
+  /** Where versions before 0.2 kept the CA, in the builder's namespace: read once, moved, deleted. */
+  public String legacyCaSecret() { return name + "-ca"; }
   public String serverSecret() { return name + "-server-tls"; }
   public String clientSecret() { return name + "-client-tls"; }
   public String podDisruptionBudget() { return name; }

@@ -19,12 +19,17 @@ public final class SecretFactory {
   private SecretFactory() {}
 
   public static Secret secret(BuilderNames names, String secretName, String component, Map<String, String> data) {
+    return secret(names, names.namespace(), secretName, component, data);
+  }
+
+  /** A Secret of the builder kept in {@code namespace} (the CA, in the operator's). */
+  public static Secret secret(BuilderNames names, String namespace, String secretName, String component, Map<String, String> data) {
     Map<String, String> encoded = new TreeMap<>();
     data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
     return new SecretBuilder()
         .withNewMetadata()
         .withName(secretName)
-        .withNamespace(names.namespace())
+        .withNamespace(namespace)
         .withLabels(BuilderLabels.common(names.name(), component))
         .endMetadata()
         .withType("Opaque")
