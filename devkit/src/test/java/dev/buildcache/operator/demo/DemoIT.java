@@ -32,7 +32,7 @@ class DemoIT {
         .containsPattern("Service +shared-web +owned by CacheProfile/web +-> pod shared-[0-2] \\(sticky endpoint\\)")
         .contains("remote-address: tcp://shared-app.buildkite.svc:1234")
         .contains("remote-address: tcp://shared-web.buildkite.svc:1234")
-        .contains("cache-to:       type=registry,ref=123456789012.dkr.ecr.us-east-1.amazonaws.com/buildkite/app-cache:cache-${BUILDCACHE_BRANCH_TAG},mode=max,image-manifest=true,oci-mediatypes=true,compression=zstd")
+        .contains("cache-to:       app:type=registry,ref=123456789012.dkr.ecr.us-east-1.amazonaws.com/buildkite/app-cache:cache-${BUILDCACHE_BRANCH_TAG?set by the buildcache agent environment hook},mode=max,image-manifest=true,oci-mediatypes=true,compression=zstd")
         .contains("driver: remote")
         .contains("result:    Succeeded")
         .contains("deleted:     [buildcache-feature-search, buildcache-fix-typo]")

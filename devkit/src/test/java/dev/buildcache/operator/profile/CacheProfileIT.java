@@ -190,21 +190,25 @@ class CacheProfileIT {
         p -> p.getStatus() != null && Conditions.isTrue(p.getStatus().getConditions(), ConditionType.READY));
     assertThat(profile.getStatus().getEndpoint()).isEqualTo("tcp://shared-app.buildkite.svc:1234");
     assertThat(profile.getStatus().getAssignedReplica()).isEqualTo(expectedPod);
+    // as the docker-compose plugin takes them: SERVICE:-prefixed, the branch tag required at upload
+    String branchTag = "${BUILDCACHE_BRANCH_TAG?set by the buildcache agent environment hook}";
     assertThat(profile.getStatus().getCacheFrom()).containsExactly(
-        "type=registry,ref=" + TestProfiles.ECR_REPOSITORY + ":cache-${BUILDCACHE_BRANCH_TAG}",
-        "type=registry,ref=" + TestProfiles.ECR_REPOSITORY + ":cache-main");
-    assertThat(profile.getStatus().getCacheTo()).isEqualTo("type=registry,ref=" + TestProfiles.ECR_REPOSITORY
-        + ":cache-${BUILDCACHE_BRANCH_TAG},mode=max,image-manifest=true,oci-mediatypes=true,compression=zstd");
+        "app:type=registry,ref=" + TestProfiles.ECR_REPOSITORY + ":cache-" + branchTag,
+        "app:type=registry,ref=" + TestProfiles.ECR_REPOSITORY + ":cache-main");
+    assertThat(profile.getStatus().getCacheTo()).isEqualTo("app:type=registry,ref=" + TestProfiles.ECR_REPOSITORY
+        + ":cache-" + branchTag + ",mode=max,image-manifest=true,oci-mediatypes=true,compression=zstd");
     assertThat(profile.getStatus().getAgentConfig())
         .contains("remote-address: tcp://shared-app.buildkite.svc:1234")
         .contains("servername=shared.buildkite.svc")
         .contains("driver: remote");
     assertThat(profile.getStatus().getBuildx().getCreate())
-        .isEqualTo("docker buildx create --name buildcache-app --driver remote --driver-opt cacert=/etc/buildcache/certs/ca.pem,"
-            + "cert=/etc/buildcache/certs/cert.pem,key=/etc/buildcache/certs/key.pem,servername=shared.buildkite.svc "
-            + "tcp://shared-app.buildkite.svc:1234");
-    assertThat(profile.getStatus().getBuildx().getBuild()).startsWith("docker buildx build --builder buildcache-app --cache-from ")
-        .contains("--cache-to " + profile.getStatus().getCacheTo());
+        .matches("docker buildx create --name buildcache-buildkite-app-[0-9a-f]{8} --driver remote --driver-opt "
+            + "cacert=/etc/buildcache/certs/ca\\.pem,cert=/etc/buildcache/certs/cert\\.pem,key=/etc/buildcache/certs/key\\.pem,"
+            + "servername=shared\\.buildkite\\.svc tcp://shared-app\\.buildkite\\.svc:1234");
+    String builderName = profile.getStatus().getBuildx().getCreate().split(" ")[4];
+    assertThat(profile.getStatus().getAgentConfig()).contains("name: " + builderName);
+    assertThat(profile.getStatus().getBuildx().getBuild()).startsWith("docker buildx build --builder " + builderName + " --cache-from ")
+        .contains("--cache-to " + profile.getStatus().getCacheTo().substring("app:".length()));
     assertThat(profile.getStatus().getObservedGeneration()).isEqualTo(profile.getMetadata().getGeneration());
     assertThat(profile.getStatus().getNextGcTime()).endsWith("T03:00:00Z");
     for (ConditionType type : List.of(ConditionType.VALID, ConditionType.BUILDER_ASSIGNED, ConditionType.LINT_CLEAN)) {

@@ -28,8 +28,39 @@ public final class CacheConfigRenderer {
    */
   public record Target(String builderName, String endpoint, String serverName, String assignedReplica) {}
 
-  /** Everything rendered. {@code cacheFrom} and {@code cacheTo} are BuildKit specs, without the plugin's SERVICE: prefix. */
-  public record Rendered(List<String> cacheFrom, String cacheTo, String agentConfig, String buildxCreate, String buildxBuild) {}
+  /**
+   * Everything rendered. {@code cacheFrom} and {@code cacheTo} are BuildKit specs (what buildx takes); the plugin takes
+   * them prefixed with the compose service ({@link #pluginCacheFrom}), and silently drops an entry without it.
+   */
+  public record Rendered(List<String> cacheFrom, String cacheTo, String agentConfig, String buildxCreate, String buildxBuild,
+      String service) {
+    /** cache-from as the docker-compose plugin takes it: {@code SERVICE:type=registry,...}. */
+    public List<String> pluginCacheFrom() {
+      return cacheFrom.stream().map(c -> service + ":" + c).toList();
+    }
+
+    /** cache-to as the docker-compose plugin takes it. */
+    public String pluginCacheTo() {
+      return service + ":" + cacheTo;
+    }
+  }
+
+  /**
+   * The buildx builder's name on the agent. The plugin creates a builder only when {@code docker buildx inspect NAME}
+   * fails, so on a long-lived agent an existing builder of that name is reused as it is: the name must change
+   * whenever what the builder connects to does (address, servername, certificate paths), and two namespaces' profiles
+   * of one name must not share one.
+   */
+  static String builderName(CacheProfile profile, String endpoint, String driverOpt) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest((endpoint + "\n" + driverOpt).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "buildcache-" + profile.getMetadata().getNamespace() + "-" + profile.getMetadata().getName() + "-"
+          + java.util.HexFormat.of().formatHex(digest).substring(0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   public static Rendered render(CacheProfile profile, Target target) {
     CacheProfileSpec spec = profile.getSpec();
@@ -44,15 +75,15 @@ public final class CacheConfigRenderer {
         "type=registry,ref=" + repository + ":" + defaultTag);
     String cacheTo = "type=registry,ref=" + repository + ":" + branchTag
         + ",mode=max,image-manifest=true,oci-mediatypes=true,compression=" + compression;
-    String builderName = "buildcache-" + profile.getMetadata().getName();
     String certs = spec.getAgent() == null || spec.getAgent().getCertsDir() == null ? "/etc/buildcache/certs" : spec.getAgent().getCertsDir();
     String driverOpt = "cacert=" + certs + "/ca.pem,cert=" + certs + "/cert.pem,key=" + certs + "/key.pem,servername=" + target.serverName();
+    String builderName = builderName(profile, target.endpoint(), driverOpt);
     String service = spec.getAgent() == null || spec.getAgent().getService() == null ? profile.getMetadata().getName() : spec.getAgent().getService();
 
     String agentConfig = """
         # Rendered by buildcache-operator for CacheProfile %s/%s: builder %s, replica %s (sticky).
-        # %s must be set when the pipeline is uploaded; export it in an agent environment hook:
-        #   %s
+        # %s must be set when the pipeline is uploaded (the upload fails otherwise); an agent environment hook exports it:
+        %s
         plugins:
           - %s:
               build: %s
@@ -68,11 +99,12 @@ public final class CacheConfigRenderer {
                 - "%s:%s"
               cache-to: "%s:%s"
         """.formatted(profile.getMetadata().getNamespace(), profile.getMetadata().getName(), target.builderName(),
-        target.assignedReplica(), CacheTags.BRANCH_TAG_VARIABLE, CacheTags.HOOK_LINE, PLUGIN, service, builderName,
+        target.assignedReplica(), CacheTags.BRANCH_TAG_VARIABLE,
+        CacheTags.HOOK.lines().map(l -> "#   " + l).collect(java.util.stream.Collectors.joining("\n")), PLUGIN, service, builderName,
         target.endpoint(), driverOpt, service, cacheFrom.get(0), service, cacheFrom.get(1), service, cacheTo);
     String buildxCreate = "docker buildx create --name " + builderName + " --driver remote --driver-opt " + driverOpt + " " + target.endpoint();
     String buildxBuild = "docker buildx build --builder " + builderName + " --cache-from " + cacheFrom.get(0)
         + " --cache-from " + cacheFrom.get(1) + " --cache-to " + cacheTo + " .";
-    return new Rendered(cacheFrom, cacheTo, agentConfig, buildxCreate, buildxBuild);
+    return new Rendered(cacheFrom, cacheTo, agentConfig, buildxCreate, buildxBuild, service);
   }
 }

@@ -91,6 +91,10 @@ public final class CacheProfileValidator {
     if (cache.getTagTemplate() == null || !TAG_TEMPLATE.matcher(cache.getTagTemplate()).matches()) {
       errors.add(new FieldError("spec.cache.tagTemplate", "must contain {branch} and a literal prefix or suffix of letters, digits, '_', '.', '-' (so a cache tag never equals an image tag named after a branch), "
           + "e.g. cache-{branch}"));
+    } else if (cache.getTagTemplate().length() - "{branch}".length() > CacheTags.MAX_TEMPLATE_LITERAL) {
+      errors.add(new FieldError("spec.cache.tagTemplate", "has " + (cache.getTagTemplate().length() - "{branch}".length())
+          + " literal characters; at most " + CacheTags.MAX_TEMPLATE_LITERAL + ", so that with a branch part of up to "
+          + CacheTags.MAX_BRANCH_PART + " every tag fits the 128 characters a tag may have"));
     }
     if (cache.getDefaultBranch() == null || cache.getDefaultBranch().isBlank()) {
       errors.add(new FieldError("spec.cache.defaultBranch", "is required, e.g. main"));

@@ -174,8 +174,8 @@ public final class ProfilePlanner {
         new CacheConfigRenderer.Target(builderName, endpoint.endpoint(), names.serverName(), a.firstChoicePod()));
     fields.setEndpoint(endpoint.endpoint());
     fields.setAssignedReplica(a.pod());
-    fields.setCacheFrom(rendered.cacheFrom());
-    fields.setCacheTo(rendered.cacheTo());
+    fields.setCacheFrom(rendered.pluginCacheFrom());
+    fields.setCacheTo(rendered.pluginCacheTo());
     fields.setAgentConfig(rendered.agentConfig());
     fields.setBuildx(new CacheProfileStatus.BuildxCommands(rendered.buildxCreate(), rendered.buildxBuild()));
     conditions.add(ProfileStatusFactory.assigned(a));

@@ -44,6 +44,38 @@ class CacheConfigRendererTest {
     assertThat(rendered.cacheFrom().get(1)).endsWith(":buildcache-release-2026.11");
   }
 
+  /**
+   * The plugin reuses an existing builder of the same name (it creates one only when buildx inspect fails): the name
+   * changes with anything the builder connects to, and differs between namespaces.
+   */
+  @Test
+  void theBuilderNameChangesWithWhatItConnectsToAndIsPerNamespace() {
+    var app = TestProfiles.profile("app", s -> {});
+    String name = CacheConfigRenderer.render(app, TARGET).buildxCreate().split(" ")[4];
+    assertThat(name).matches("buildcache-buildkite-app-[0-9a-f]{8}");
+    assertThat(CacheConfigRenderer.render(app, TARGET).agentConfig()).contains("name: " + name);
+    var otherNamespace = TestProfiles.profile("app", s -> {});
+    otherNamespace.getMetadata().setNamespace("team-b");
+    var movedReplica = new CacheConfigRenderer.Target("shared", "tcp://shared-app.buildkite.svc:1235", "shared.buildkite.svc", "shared-1");
+    var otherServerName = new CacheConfigRenderer.Target("shared", TARGET.endpoint(), "other.buildkite.svc", "shared-1");
+    var otherCerts = TestProfiles.profile("app", s -> s.getAgent().setCertsDir("/elsewhere"));
+    assertThat(java.util.stream.Stream.of(
+            CacheConfigRenderer.render(otherNamespace, TARGET), CacheConfigRenderer.render(app, movedReplica),
+            CacheConfigRenderer.render(app, otherServerName), CacheConfigRenderer.render(otherCerts, TARGET))
+        .map(r -> r.buildxCreate().split(" ")[4]))
+        .doesNotContain(name).doesNotHaveDuplicates();
+    assertThat(CacheConfigRenderer.render(app, TARGET).buildxCreate().split(" ")[4]).as("stable").isEqualTo(name);
+  }
+
+  /** The plugin drops a cache-from/cache-to entry without the SERVICE: prefix, so status shows them as it takes them. */
+  @Test
+  void pluginFormsCarryTheServicePrefix() {
+    var rendered = CacheConfigRenderer.render(TestProfiles.profile("app", s -> s.getAgent().setService("frontend")), TARGET);
+    assertThat(rendered.pluginCacheFrom()).allSatisfy(c -> assertThat(c).startsWith("frontend:type=registry,ref="));
+    assertThat(rendered.pluginCacheTo()).startsWith("frontend:type=registry,ref=");
+    assertThat(rendered.agentConfig()).contains("\"" + rendered.pluginCacheTo() + "\"");
+  }
+
   @SuppressWarnings("unchecked")
   @Test
   void renderedSnippetIsValidYamlThatTheLintAccepts() {

@@ -110,4 +110,16 @@ class CacheProfileValidatorTest {
       assertThat(CacheProfileValidator.validate(profile.getSpec())).as(file).isEmpty();
     }
   }
+
+  /** With at most 28 literal characters beside a branch part of at most 100, every tag fits 128. */
+  @org.junit.jupiter.api.Test
+  void aTagTemplateTooLongForEveryBranchIsRefused() {
+    var ok = dev.buildcache.operator.testing.TestProfiles.profile("app", s -> s.getCache().setTagTemplate("c".repeat(28) + "-{branch}".substring(1)));
+    org.assertj.core.api.Assertions.assertThat(CacheProfileValidator.validate(ok)).noneMatch(e -> e.field().equals("spec.cache.tagTemplate"));
+    var tooLong = dev.buildcache.operator.testing.TestProfiles.profile("app", s -> s.getCache().setTagTemplate("c".repeat(29) + "{branch}"));
+    org.assertj.core.api.Assertions.assertThat(CacheProfileValidator.validate(tooLong)).anySatisfy(e -> {
+      org.assertj.core.api.Assertions.assertThat(e.field()).isEqualTo("spec.cache.tagTemplate");
+      org.assertj.core.api.Assertions.assertThat(e.toString()).contains("has 29 literal characters; at most 28");
+    });
+  }
 }

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class CacheTagsTest {
 
@@ -15,22 +16,45 @@ class CacheTagsTest {
     assertThat(CacheTags.tag("cache-{branch}", "main")).isEqualTo("cache-main");
     assertThat(CacheTags.tag("cache-{branch}", "feature/JIRA-123 fix")).isEqualTo("cache-feature-JIRA-123-fix");
     assertThat(CacheTags.tag("{branch}-cache", ".hidden")).isEqualTo("_hidden-cache");
+    assertThat(CacheTags.branchPart("")).isEqualTo("_");
+    assertThat(CacheTags.branchPart("é")).as("a byte each, as tr sees it").isEqualTo("_-");
     String longBranch = "feature/" + "x".repeat(200);
     String tag = CacheTags.tag("cache-{branch}", longBranch);
+    assertThat(CacheTags.branchPart(longBranch)).hasSize(100);
     assertThat(tag).hasSizeLessThanOrEqualTo(128).matches("[A-Za-z0-9_][A-Za-z0-9_.-]*");
     assertThat(CacheTags.tag("cache-{branch}", longBranch + "y")).isNotEqualTo(tag);
-    assertThat(CacheTags.tagExpression("cache-{branch}")).isEqualTo("cache-${BUILDCACHE_BRANCH_TAG}");
+    assertThat(CacheTags.tag("c".repeat(28) + "{branch}", "y".repeat(300))).hasSize(128);
   }
 
-  /** The agent hook's shell line and the Java mapping agree, so the default branch's tag matches what agents push. */
+  /** A pipeline uploaded where the hook did not run fails, instead of every branch sharing one cache tag. */
+  @Test
+  void thePipelineRequiresTheHooksVariable() {
+    assertThat(CacheTags.tagExpression("cache-{branch}"))
+        .isEqualTo("cache-${BUILDCACHE_BRANCH_TAG?set by the buildcache agent environment hook}")
+        .doesNotContain(":?").as("Buildkite's interpolation has ${VAR?msg}, not ${VAR:?msg}");
+  }
+
+  static Stream<String> branches() {
+    return Stream.of("main", "feature/JIRA-123 fix", "dependabot/npm_and_yarn/lodash-4.17.21", "release/2026.11", "a:b@c",
+        "", "-leading-dash", ".dotted", "fix/ünïcödé-ブランチ", "emoji-🚀", "x".repeat(100), "y".repeat(101),
+        "feature/" + "long-".repeat(40), "ü".repeat(60), "a\nb", "tab\there", "quote\"and'apostrophe", "$(echo no)");
+  }
+
+  /**
+   * The hook, run by /bin/sh, and the Java mapping agree byte for byte. The branch reaches the shell as octal
+   * escapes of its UTF-8, so the test does not depend on the JVM's or the shell's locale.
+   */
   @ParameterizedTest
-  @ValueSource(strings = {"main", "feature/JIRA-123 fix", "dependabot/npm_and_yarn/lodash-4.17.21", "release/2026.11", "a:b@c"})
-  void hookLineMatchesTheJavaMapping(String branch) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", CacheTags.HOOK_LINE + "; printf %s \"$" + CacheTags.BRANCH_TAG_VARIABLE + "\"");
-    pb.environment().put("BUILDKITE_BRANCH", branch);
-    Process process = pb.start();
-    String shell = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+  @MethodSource("branches")
+  void theHookComputesExactlyTheJavaMapping(String branch) throws IOException, InterruptedException {
+    StringBuilder octal = new StringBuilder();
+    for (byte b : branch.getBytes(StandardCharsets.UTF_8)) {
+      octal.append(String.format("\\%03o", b & 0xff));
+    }
+    String script = "BUILDKITE_BRANCH=\"$(printf '" + octal + "')\"\n" + CacheTags.HOOK + "\nprintf %s \"$" + CacheTags.BRANCH_TAG_VARIABLE + "\"";
+    Process process = new ProcessBuilder("/bin/sh", "-c", script).redirectErrorStream(true).start();
+    byte[] shell = process.getInputStream().readAllBytes();
     assertThat(process.waitFor()).isZero();
-    assertThat(shell).isEqualTo(CacheTags.branchPart(branch));
+    assertThat(new String(shell, StandardCharsets.UTF_8)).isEqualTo(CacheTags.branchPart(branch));
   }
 }
