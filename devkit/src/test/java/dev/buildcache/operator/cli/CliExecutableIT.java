@@ -31,4 +31,21 @@ class CliExecutableIT {
     assertThat(process.exitValue()).as(output).isZero();
     assertThat(output).startsWith("buildcache ").doesNotContain("development"); // the version comes from the jar's manifest
   }
+
+  /** A generated pipeline, linted without a file: {@code ./pipeline.sh | buildcache lint -}. */
+  @Test
+  void lintReadsThePipelineFromStandardInput() throws Exception {
+    String pipeline = "steps:\n  - label: build\n    plugins:\n      - docker-compose#v5.10.0:\n          build: app\n"
+        + "          builder: {name: ci, use: true}\n"
+        + "          cache-to: \"app:type=registry,ref=registry.example.com/app-cache:cache-main,mode=max,compression=ztsd\"\n";
+    Process process = new ProcessBuilder(EXECUTABLE.toString(), "lint", "-").redirectErrorStream(true).start();
+    try (var in = process.getOutputStream()) {
+      in.write(pipeline.getBytes(StandardCharsets.UTF_8));
+    }
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(output).isEqualTo(1);
+    assertThat(output).contains("<stdin>: step 'build', cache-to: error: compression=ztsd")
+        .doesNotContain("registry-cache-driver").contains("1 docker-compose plugin steps checked: 1 errors, 0 warnings");
+  }
 }

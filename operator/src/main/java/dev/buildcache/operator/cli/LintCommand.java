@@ -28,7 +28,8 @@ public final class LintCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Parameters(paramLabel = "PIPELINE.yml", description = "Buildkite pipeline file.")
+  @Parameters(paramLabel = "PIPELINE.yml", description = "Buildkite pipeline file; - reads it from standard input "
+      + "(e.g. a generated pipeline: ./pipeline.sh | buildcache lint -).")
   Path pipeline;
 
   @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json (default ${DEFAULT-VALUE}).")
@@ -39,19 +40,22 @@ public final class LintCommand implements Callable<Integer> {
     if (!List.of("text", "json").contains(output)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--output: '" + output + "' is not a format; use text or json");
     }
-    if (!Files.isReadable(pipeline)) {
+    boolean stdin = "-".equals(pipeline.toString());
+    if (!stdin && !Files.isReadable(pipeline)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "PIPELINE.yml: cannot read " + pipeline);
     }
+    String name = stdin ? "<stdin>" : pipeline.toString();
     PipelineLinter.Result result;
     try {
-      result = PipelineLinter.lint(Files.readString(pipeline));
+      result = PipelineLinter.lint(stdin ? new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+          : Files.readString(pipeline));
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "PIPELINE.yml: " + pipeline + " is " + e.getMessage());
+      throw new CommandLine.ParameterException(spec.commandLine(), "PIPELINE.yml: " + name + " is " + e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
     if ("json".equals(output)) {
       Map<String, Object> json = new LinkedHashMap<>();
-      json.put("pipeline", pipeline.toString());
+      json.put("pipeline", name);
       json.put("pluginSteps", result.pluginSteps());
       json.put("errors", result.findings().stream().filter(f -> f.severity() == Severity.ERROR).count());
       json.put("warnings", result.findings().stream().filter(f -> f.severity() == Severity.WARNING).count());
@@ -59,7 +63,7 @@ public final class LintCommand implements Callable<Integer> {
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
     } else {
       for (LintFinding f : result.findings()) {
-        out.printf("%s: step '%s', %s: %s: %s%n    fix: %s%n", pipeline, f.step(), f.key(), f.severity().name().toLowerCase(),
+        out.printf("%s: step '%s', %s: %s: %s%n    fix: %s%n", name, f.step(), f.key(), f.severity().name().toLowerCase(),
             f.message(), f.fix());
       }
       long errors = result.findings().stream().filter(f -> f.severity() == Severity.ERROR).count();

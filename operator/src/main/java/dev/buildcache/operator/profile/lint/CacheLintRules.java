@@ -19,6 +19,8 @@ public final class CacheLintRules {
       CacheLintRules::cacheRefIsPushedImage,
       CacheLintRules::registryCacheNeedsBuilder,
       CacheLintRules::removeSharedBuilder,
+      CacheLintRules::servicePrefix,
+      CacheLintRules::unpinnedPlugin,
       CacheLintRules::pluginV4);
 
   public static List<LintFinding> check(PluginStep step) {
@@ -87,6 +89,11 @@ public final class CacheLintRules {
             "inline cache stores only the final stage (min mode)", "use type=registry,ref=<cache repository>:<tag>,mode=max"));
       }
     }
+    if (Boolean.parseBoolean(String.valueOf(step.config().get("buildkit-inline-cache")))) {
+      out.add(new LintFinding(step.label(), "buildkit-inline-cache", Severity.WARNING, "inline-cache",
+          "buildkit-inline-cache: true adds BUILDKIT_INLINE_CACHE=1: an inline cache of the final stage only",
+          "drop it and export a registry cache: cache-to type=registry,mode=max"));
+    }
     for (String key : List.of("args", "env")) {
       if (step.strings(key).stream().anyMatch(v -> v.replace(" ", "").startsWith("BUILDKIT_INLINE_CACHE=1"))
           || (step.config().get(key) instanceof Map<?, ?> m && "1".equals(String.valueOf(m.get("BUILDKIT_INLINE_CACHE"))))) {
@@ -114,7 +121,10 @@ public final class CacheLintRules {
   static List<LintFinding> registryCacheNeedsBuilder(PluginStep step) {
     boolean registryCacheTo = step.cache("cache-to").stream().anyMatch(CacheSpec::registry);
     Map<String, Object> builder = step.builder();
-    String driver = builder == null ? "docker" : String.valueOf(builder.getOrDefault("driver", "docker"));
+    // A builder given by name only (use: true, no driver) is whatever the agent already has under that name, and
+    // `docker buildx create` without --driver makes a docker-container one: only no builder at all, or driver: docker,
+    // is the plain docker driver.
+    String driver = builder == null ? "docker" : String.valueOf(builder.getOrDefault("driver", "unknown"));
     if (registryCacheTo && "docker".equals(driver)) {
       return List.of(new LintFinding(step.label(), "cache-to", Severity.ERROR, "registry-cache-driver",
           "the default docker driver cannot export a registry cache",
@@ -136,9 +146,44 @@ public final class CacheLintRules {
     }
     if ("remote".equals(driver)) {
       return List.of(new LintFinding(step.label(), "builder.remove", Severity.WARNING, "remove-shared-builder",
-          "remove: true has no effect on a remote builder", "drop remove: true"));
+          "remove: true on a remote builder removes this agent's builder entry after the step (the daemon and its cache "
+              + "stay), so every job recreates it and re-reads the client certificates",
+          "drop remove: true; keep create: true, which reuses the entry"));
     }
     return List.of();
+  }
+
+  /**
+   * The plugin silently drops a cache-from / cache-to entry without the {@code SERVICE:} prefix, or naming a service
+   * the step does not build.
+   */
+  static List<LintFinding> servicePrefix(PluginStep step) {
+    List<LintFinding> out = new ArrayList<>();
+    List<String> built = step.strings("build");
+    for (String key : List.of("cache-from", "cache-to")) {
+      for (CacheSpec spec : step.cache(key)) {
+        if (spec.service().isEmpty()) {
+          out.add(new LintFinding(step.label(), key, Severity.ERROR, "cache-service-prefix",
+              "'" + spec.raw() + "' has no SERVICE: prefix: the plugin silently ignores it",
+              "write it as <service>:" + spec.raw() + (built.isEmpty() ? "" : ", e.g. " + built.get(0) + ":" + spec.raw())));
+        } else if (!built.isEmpty() && !built.contains(spec.service())) {
+          out.add(new LintFinding(step.label(), key, Severity.ERROR, "cache-service-prefix",
+              "'" + spec.raw() + "' names service " + spec.service() + ", which this step does not build (" + String.join(", ", built)
+                  + "): the plugin silently ignores it", "prefix it with a service the step builds"));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** {@code docker-compose:} with no version runs whatever the plugin's default branch is today. */
+  static List<LintFinding> unpinnedPlugin(PluginStep step) {
+    if (!step.pluginVersion().isEmpty()) {
+      return List.of();
+    }
+    return List.of(new LintFinding(step.label(), "plugin", Severity.WARNING, "plugin-version",
+        "the docker-compose plugin has no version: each build runs the plugin's latest code, and v4 or a future major "
+            + "reads cache-from and cache-to differently", "pin it: docker-compose#v5.10.0"));
   }
 
   static List<LintFinding> pluginV4(PluginStep step) {

@@ -10,10 +10,14 @@ import java.util.Map;
  */
 public record CacheSpec(String raw, String service, Map<String, String> attributes) {
 
+  /** What a compose service name can be; anything else before the first ':' means the entry has no SERVICE: prefix. */
+  private static final java.util.regex.Pattern SERVICE = java.util.regex.Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$");
+
   public static CacheSpec parse(String raw) {
     int colon = raw.indexOf(':');
-    String service = colon < 0 ? "" : raw.substring(0, colon);
-    String spec = colon < 0 ? raw : raw.substring(colon + 1);
+    boolean prefixed = colon > 0 && SERVICE.matcher(raw.substring(0, colon)).matches();
+    String service = prefixed ? raw.substring(0, colon) : "";
+    String spec = prefixed ? raw.substring(colon + 1) : raw;
     Map<String, String> attributes = new LinkedHashMap<>();
     String first = spec.split(",", 2)[0];
     if (!first.contains("=")) {

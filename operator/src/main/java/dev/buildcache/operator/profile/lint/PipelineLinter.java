@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 
 /** Finds docker-compose plugin steps in a Buildkite pipeline (groups included) and lints each. */
 public final class PipelineLinter {
-  private static final Pattern PLUGIN = Pattern.compile("(?:^|/)docker-compose(?:-buildkite-plugin)?(?:\\.git)?#(v?[0-9][^\\s]*)$");
+  /** {@code docker-compose#v5.10.0}, a repository form of it, or the plugin with no version ({@code docker-compose}). */
+  private static final Pattern PLUGIN = Pattern.compile("(?:^|/)docker-compose(?:-buildkite-plugin)?(?:\\.git)?(?:#(v?[0-9][^\\s]*))?$");
 
   private PipelineLinter() {}
 
@@ -28,7 +29,10 @@ public final class PipelineLinter {
     try {
       root = Serialization.yamlMapper().readTree(pipelineYaml);
     } catch (IOException e) {
-      throw new IllegalArgumentException("not a YAML pipeline: " + e.getMessage().lines().findFirst().orElse(""), e);
+      String where = e instanceof com.fasterxml.jackson.core.JsonProcessingException p && p.getLocation() != null
+          ? " at line " + p.getLocation().getLineNr() + ", column " + p.getLocation().getColumnNr() : "";
+      String what = e instanceof com.fasterxml.jackson.core.JsonProcessingException p ? p.getOriginalMessage() : e.getMessage();
+      throw new IllegalArgumentException("not a YAML pipeline" + where + ": " + what.lines().findFirst().orElse(""), e);
     }
     List<PluginStep> steps = new ArrayList<>();
     JsonNode list = root == null ? null : root.isArray() ? root : root.path("steps");
@@ -64,7 +68,7 @@ public final class PipelineLinter {
           if (m.find()) {
             Map<String, Object> config = plugin.getValue().isObject()
                 ? Serialization.jsonMapper().convertValue(plugin.getValue(), Map.class) : Map.of();
-            out.add(new PluginStep(label, m.group(1), config));
+            out.add(new PluginStep(label, m.group(1) == null ? "" : m.group(1), config));
           }
         }
       }

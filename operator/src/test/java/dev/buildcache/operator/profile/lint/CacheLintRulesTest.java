@@ -110,4 +110,66 @@ class CacheLintRulesTest {
     assertThat(csv.ref()).isEqualTo(ECR + ":cache-main");
     assertThat(csv.attributes()).containsEntry("mode", "max");
   }
+
+  /** A builder by name only is whatever the agent has (the plugin passes --builder NAME): not the docker driver. */
+  @Test
+  void aBuilderGivenByNameOnlyIsNotThePlainDockerDriver() {
+    assertThat(rules(CacheLintRules::registryCacheNeedsBuilder, Map.of("cache-to", GOOD_TO, "builder", Map.of("name", "ci", "use", true))))
+        .isEmpty();
+    assertThat(rules(CacheLintRules::registryCacheNeedsBuilder, Map.of("cache-to", GOOD_TO, "builder", Map.of("name", "ci", "driver", "docker"))))
+        .containsExactly("ERROR registry-cache-driver");
+  }
+
+  @Test
+  void buildkitInlineCacheOptionIsAnInlineCache() {
+    assertThat(rules(CacheLintRules::inlineCache, Map.of("buildkit-inline-cache", true))).containsExactly("WARNING inline-cache");
+    assertThat(rules(CacheLintRules::inlineCache, Map.of("buildkit-inline-cache", false, "cache-to", GOOD_TO))).isEmpty();
+  }
+
+  /** remove: true on a remote builder is not "no effect": the agent's builder entry goes, every job recreates it. */
+  @Test
+  void removeOnARemoteBuilderSaysWhatItDoes() {
+    assertThat(CacheLintRules.removeSharedBuilder(step(Map.of("builder", Map.of("driver", "remote", "remove", true))))).singleElement()
+        .satisfies(f -> assertThat(f.message()).contains("removes this agent's builder entry").doesNotContain("no effect"));
+  }
+
+  /** The plugin drops a cache entry without SERVICE:, or naming a service the step does not build, silently. */
+  @Test
+  void cacheEntriesNeedTheServicePrefixOfABuiltService() {
+    assertThat(rules(CacheLintRules::servicePrefix, Map.of("cache-to", GOOD_TO.substring("app:".length()))))
+        .containsExactly("ERROR cache-service-prefix");
+    assertThat(rules(CacheLintRules::servicePrefix, Map.of("cache-from", List.of(ECR + ":cache-main"))))
+        .as("a plain image ref with a registry host is no service").containsExactly("ERROR cache-service-prefix");
+    assertThat(rules(CacheLintRules::servicePrefix, Map.of("cache-from", List.of("web:" + ECR + ":cache-main"))))
+        .containsExactly("ERROR cache-service-prefix");
+    assertThat(rules(CacheLintRules::servicePrefix, Map.of("cache-to", GOOD_TO, "cache-from", List.of("app:" + ECR + ":cache-main"))))
+        .isEmpty();
+    assertThat(CacheSpec.parse(GOOD_TO.substring("app:".length())).attributes()).containsEntry("mode", "max")
+        .as("an unprefixed entry still parses for the other rules").containsEntry("ref", ECR + ":cache-main");
+  }
+
+  @Test
+  void anUnversionedPluginIsLintedAndFlagged() {
+    var result = PipelineLinter.lint("""
+        steps:
+          - label: build
+            plugins:
+              - docker-compose:
+                  build: app
+                  cache-to: "app:type=registry,ref=%s:cache-main,mode=max,image-manifest=true,oci-mediatypes=true,compression=ztsd"
+        """.formatted(ECR));
+    assertThat(result.pluginSteps()).isEqualTo(1);
+    assertThat(result.findings()).extracting(LintFinding::rule).contains("plugin-version", "compression");
+    assertThat(PipelineLinter.lint("""
+        steps:
+          - plugins:
+              - docker-compose#v5.10.0: {build: app}
+        """).findings()).extracting(LintFinding::rule).doesNotContain("plugin-version");
+  }
+
+  @Test
+  void aYamlErrorNamesItsLine() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PipelineLinter.lint("steps:\n  - label: a\n    plugins: [\n"))
+        .hasMessageStartingWith("not a YAML pipeline at line ").hasMessageContaining("column");
+  }
 }
