@@ -45,6 +45,10 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--lease-namespace", description = "Namespace of the Lease. Default: $POD_NAMESPACE, else the client's namespace.")
   String leaseNamespace;
 
+  @Option(names = "--operator-namespace", paramLabel = "NS",
+      description = "The operator's own namespace, where it keeps each builder's CA Secret. Default: $POD_NAMESPACE, else buildcache-system.")
+  String operatorNamespace;
+
   @Option(names = "--reconcile-threads", defaultValue = "10", description = "Concurrent reconciles (default: ${DEFAULT-VALUE}).")
   int reconcileThreads;
 
@@ -76,11 +80,13 @@ public final class RunCommand implements Callable<Integer> {
 
     KubernetesClient client = new KubernetesClientBuilder().build();
     OperatorRuntime.LeaderElection election = null;
-    // The operator's own namespace: its Lease, and each builder's CA Secret (out of the tenants' reach).
-    String ownNamespace = System.getenv("POD_NAMESPACE") != null ? System.getenv("POD_NAMESPACE")
-        : client.getNamespace() != null ? client.getNamespace() : dev.buildcache.operator.builder.BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE;
+    // Where each builder's CA Secret is kept: the operator's own namespace, never the kubeconfig's current one (an
+    // operator run from a laptop must find the CAs the in-cluster one keeps, or it would issue new ones).
+    String ownNamespace = operatorNamespace != null ? operatorNamespace : System.getenv("POD_NAMESPACE") != null
+        ? System.getenv("POD_NAMESPACE") : dev.buildcache.operator.builder.BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE;
     if (leaderElection) {
-      String ns = leaseNamespace != null ? leaseNamespace : ownNamespace;
+      String ns = leaseNamespace != null ? leaseNamespace
+          : System.getenv("POD_NAMESPACE") != null ? System.getenv("POD_NAMESPACE") : client.getNamespace();
       String identity = System.getenv().getOrDefault("POD_NAME", System.getenv().getOrDefault("HOSTNAME", "buildcache-operator"));
       election = OperatorRuntime.LeaderElection.of(leaseName, ns, identity);
     }
