@@ -47,16 +47,11 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     indexStore();
   }
   private final Map<String, RbacAuthorizer.User> tokens = new ConcurrentHashMap<>();
-  /** Custom resources are decoded, defaulted and validated against the CRDs stored here, as the API server does. */
-  private final CustomResourceAdmission admission = new CustomResourceAdmission(this::stored);
   /**
-   * Custom resources are admitted against the CRD stored for them, as the API server does (a CRD replaced by an
-   * older, looser one admits by that one: {@link InProcessKubernetes#underOlderCrd}).
+   * Custom resources are decoded, defaulted and validated against the CRDs stored here, as the API server does (a CRD
+   * replaced by an older, looser one admits by that one: {@link InProcessKubernetes#underOlderCrd}).
    */
-  private boolean admitted(String objectPath) {
-    return admission.governs(objectPath);
-  }
-
+  private final CustomResourceAdmission admission = new CustomResourceAdmission(this::stored);
   /** {@code CRDValidationRatcheting}: beta and on by default from 1.30, so on for the versions this API plays from there. */
   private boolean ratcheting() {
     return minorVersion >= 30;
@@ -472,7 +467,7 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
    */
   private MockResponse patch(RecordedRequest request, String contentType) {
     String path = stripQuery(request.getPath());
-    if (!admitted(objectPath(path))) {
+    if (!admission.governs(objectPath(path))) {
       return IndexedObjectMap.scoped(scope(request.getPath(), null), () -> super.handlePatch(request));
     }
     if (contentType.startsWith("application/strategic-merge-patch+json")) {
@@ -542,7 +537,7 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
       // Server-side apply is not optimistic unless the applied object names a version (JOSDK's create-only apply).
       metadata.remove("resourceVersion");
     }
-    CustomResourceAdmission.Decision decision = admitted(objectPath)
+    CustomResourceAdmission.Decision decision = admission.governs(objectPath)
         ? admission.admit(path, query(request.getPath()), merged, existing, ratcheting()) : null;
     if (decision != null && decision.refused()) {
       return decision.refusal();
@@ -606,7 +601,7 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     String path = stripQuery(request.getPath());
     JsonNode body = Serialization.unmarshal(utf8(request.getBody()), JsonNode.class);
     String objectPath = update ? objectPath(path) : path + "/" + body.path("metadata").path("name").asText();
-    if (!admitted(objectPath)) {
+    if (!admission.governs(objectPath)) {
       return null;
     }
     JsonNode old = update ? stored(objectPath).orElse(null) : null;

@@ -2,10 +2,12 @@ package dev.buildcache.operator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
+import dev.buildcache.operator.testing.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,13 +24,10 @@ class CliExecutableIT {
     Path installed = Files.copy(EXECUTABLE, bin.resolve("buildcache"));
     installed.toFile().setExecutable(true);
 
-    ProcessBuilder p = new ProcessBuilder("sh", "-c", "buildcache --version")
-        .directory(Files.createTempDirectory("anywhere").toFile()).redirectErrorStream(true);
-    p.environment().put("PATH", bin + ":" + System.getenv("PATH"));
-    Process process = p.start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).as(output).isZero();
+    Commands.Result result = Commands.run(Files.createTempDirectory("anywhere"), Map.of("PATH", bin + ":" + System.getenv("PATH")),
+        null, Duration.ofSeconds(60), List.of("sh", "-c", "buildcache --version"));
+    String output = result.output();
+    assertThat(result.exit()).as(output).isZero();
     assertThat(output).startsWith("buildcache ").doesNotContain("development"); // the version comes from the jar's manifest
   }
 
@@ -38,13 +37,10 @@ class CliExecutableIT {
     String pipeline = "steps:\n  - label: build\n    plugins:\n      - docker-compose#v5.10.0:\n          build: app\n"
         + "          builder: {name: ci, use: true}\n"
         + "          cache-to: \"app:type=registry,ref=registry.example.com/app-cache:cache-main,mode=max,compression=ztsd\"\n";
-    Process process = new ProcessBuilder(EXECUTABLE.toString(), "lint", "-").redirectErrorStream(true).start();
-    try (var in = process.getOutputStream()) {
-      in.write(pipeline.getBytes(StandardCharsets.UTF_8));
-    }
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).as(output).isEqualTo(1);
+    Commands.Result result = Commands.run(EXECUTABLE.getParent(), Map.of(), pipeline, Duration.ofSeconds(60),
+        List.of(EXECUTABLE.toString(), "lint", "-"));
+    String output = result.output();
+    assertThat(result.exit()).as(output).isEqualTo(1);
     assertThat(output).contains("<stdin>: step 'build', cache-to: error: compression=ztsd")
         .doesNotContain("registry-cache-driver").contains("1 docker-compose plugin steps checked: 1 errors, 0 warnings");
   }

@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildcache.operator.demo.LocalRegistry;
+import dev.buildcache.operator.testing.Commands;
 import dev.buildcache.operator.testing.Kustomize;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
 import java.util.jar.JarFile;
 import org.junit.jupiter.api.AfterAll;
@@ -62,12 +61,8 @@ class ImageIT {
     }
   }
 
-  static String run(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(10, TimeUnit.MINUTES)).as("%s finished", command).isTrue();
-    assertThat(p.exitValue()).as("%s exited 0; it printed:%n%s", command, output).isZero();
-    return output;
+  static String run(List<String> command) {
+    return Commands.succeed(ROOT, java.time.Duration.ofMinutes(10), command);
   }
 
   static JsonNode operatorContainer(JsonNode deployment) {

@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.buildcache.operator.testing.Commands;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,14 +50,10 @@ class ReleaseWorkflowIT {
 
   @Test
   void itsManifestStepRendersInstallsThatNameTheReleasedImage() throws Exception {
-    ProcessBuilder p = new ProcessBuilder("bash", "-euo", "pipefail", "-c", run("Install manifests naming this image"))
-        .directory(ROOT.toFile()).redirectErrorStream(true);
-    p.environment().put("IMAGE", "registry.example/ops/buildcache-operator:9.9.9");
-    p.environment().put("VERSION", "9.9.9");
-    Process process = p.start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
-    assertThat(process.exitValue()).as(output).isZero();
+    Commands.Result result = Commands.run(ROOT, java.util.Map.of("IMAGE", "registry.example/ops/buildcache-operator:9.9.9",
+        "VERSION", "9.9.9"), null, java.time.Duration.ofMinutes(2),
+        List.of("bash", "-euo", "pipefail", "-c", run("Install manifests naming this image")));
+    assertThat(result.exit()).as(result.output()).isZero();
     for (String overlay : List.of("base", "eks")) {
       String rendered = Files.readString(ROOT.resolve("target/release/buildcache-operator-" + overlay + ".yaml"));
       assertThat(rendered).contains("image: registry.example/ops/buildcache-operator:9.9.9")

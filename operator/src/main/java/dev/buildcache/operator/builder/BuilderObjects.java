@@ -120,9 +120,8 @@ final class BuilderObjects {
 
   @SuppressWarnings("unchecked")
   private <R extends HasMetadata> void applyOne(BuildkitBuilder builder, R object, KubernetesClient client) {
-    OwnedKind<R, BuildkitBuilder> kind = object instanceof Secret && operatorNamespace.equals(object.getMetadata().getNamespace())
-        && !operatorNamespace.equals(builder.getMetadata().getNamespace())
-        ? (OwnedKind<R, BuildkitBuilder>) caSecrets : (OwnedKind<R, BuildkitBuilder>) byType.get(object.getClass());
+    boolean ca = object instanceof Secret && BuilderNames.of(builder).caSecret().equals(object.getMetadata().getName());
+    OwnedKind<R, BuildkitBuilder> kind = (OwnedKind<R, BuildkitBuilder>) (ca ? caSecrets : byType.get(object.getClass()));
     if (kind == null) {
       throw new IllegalArgumentException("a builder does not own " + object.getKind() + " objects");
     }

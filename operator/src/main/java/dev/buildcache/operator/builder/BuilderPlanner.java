@@ -55,25 +55,20 @@ public final class BuilderPlanner {
     }
   }
 
+  /** The namespace the operator runs in when no other is given: deploy/'s. */
+  public static final String DEFAULT_OPERATOR_NAMESPACE = "buildcache-system";
+
   private final TlsMaterialPlanner tlsPlanner;
   private final KubernetesVersion version;
   private final Clock clock;
   private final Duration maxRequeue;
+  private final String operatorNamespace;
 
   /**
    * @param version the API server's, which decides how some fields are said (AppArmor)
    * @param maxRequeue the resync period: the longest a pass waits before the next one
+   * @param operatorNamespace where each builder's CA Secret is kept, out of its tenants' reach
    */
-  /** The namespace the operator runs in when no other is given: deploy/'s. */
-  public static final String DEFAULT_OPERATOR_NAMESPACE = "buildcache-system";
-
-  private final String operatorNamespace;
-
-  public BuilderPlanner(TlsMaterialPlanner tlsPlanner, KubernetesVersion version, Clock clock, Duration maxRequeue) {
-    this(tlsPlanner, version, clock, maxRequeue, DEFAULT_OPERATOR_NAMESPACE);
-  }
-
-  /** @param operatorNamespace where each builder's CA Secret is kept, out of its tenants' reach */
   public BuilderPlanner(TlsMaterialPlanner tlsPlanner, KubernetesVersion version, Clock clock, Duration maxRequeue,
       String operatorNamespace) {
     this.operatorNamespace = operatorNamespace;

@@ -6,6 +6,7 @@ import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderStatus;
 import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.events.EventPublisher;
+import dev.buildcache.operator.kernel.AtMostEvery;
 import dev.buildcache.operator.kernel.Failures;
 import dev.buildcache.operator.kernel.ObjectNameTakenException;
 import dev.buildcache.operator.kernel.StatusUpdates;
@@ -40,20 +41,16 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
   public static final String FIELD_MANAGER = "buildcache-operator";
   private static final Logger LOG = LoggerFactory.getLogger(BuildkitBuilderReconciler.class);
 
-  private final BuilderPlanner planner;
   static final java.time.Duration HOUSEKEEPING_INTERVAL = java.time.Duration.ofMinutes(1);
+
+  private final BuilderPlanner planner;
   private final BuilderObjects objects;
   private final java.util.function.Predicate<String> watched;
-  private final Clock clock;
-  private volatile java.time.Instant lastHousekeeping = java.time.Instant.EPOCH;
+  private final AtMostEvery housekeeping;
   private final StatusWriter<BuildkitBuilderStatus, BuildkitBuilder> status;
   private final BuilderMetrics metrics;
   private final EventPublisher events;
   private InformerEventSource<CacheProfile, BuildkitBuilder> profiles;
-
-  public BuildkitBuilderReconciler(BuilderPlanner planner, EventPublisher events, BuilderMetrics metrics, Clock clock) {
-    this(planner, events, metrics, clock, BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE, Set.of());
-  }
 
   /**
    * @param operatorNamespace where the builders' CA Secrets are kept
@@ -63,7 +60,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
       String operatorNamespace, Set<String> namespaces) {
     this.objects = new BuilderObjects(FIELD_MANAGER, operatorNamespace);
     this.watched = ns -> namespaces.isEmpty() || namespaces.contains(ns);
-    this.clock = clock;
+    this.housekeeping = new AtMostEvery(HOUSEKEEPING_INTERVAL, clock);
     this.planner = planner;
     this.status = new StatusWriter<>(events, clock, BuildkitBuilder::new, Set.of());
     this.metrics = metrics;
@@ -123,11 +120,9 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
    * builder stuck in deletion.
    */
   private void deleteOrphanedCas(Context<BuildkitBuilder> context) {
-    java.time.Instant now = clock.instant();
-    if (java.time.Duration.between(lastHousekeeping, now).compareTo(HOUSEKEEPING_INTERVAL) < 0) {
+    if (!housekeeping.due()) {
       return;
     }
-    lastHousekeeping = now;
     objects.deleteOrphanedCas(id -> context.getPrimaryCache().get(id).isPresent(), watched, context.getClient());
   }
 

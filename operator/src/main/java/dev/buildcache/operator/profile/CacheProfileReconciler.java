@@ -8,6 +8,7 @@ import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.api.v1alpha1.CacheProfileStatus;
 import dev.buildcache.operator.builder.desired.BuilderLabels;
 import dev.buildcache.operator.events.EventPublisher;
+import dev.buildcache.operator.kernel.AtMostEvery;
 import dev.buildcache.operator.kernel.Failures;
 import dev.buildcache.operator.kernel.ObjectNameTakenException;
 import dev.buildcache.operator.kernel.OwnedKind;
@@ -33,7 +34,6 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -73,11 +73,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   private InformerEventSource<Pod, CacheProfile> pods;
   private InformerEventSource<CacheProfile, CacheProfile> repositoryPeers;
   private final RepositoryPeers peerChanges = new RepositoryPeers();
-  private volatile Instant lastHousekeeping = Instant.EPOCH;
-
-  public CacheProfileReconciler(ProfileGcExecutor gc, EventPublisher events, ProfileMetrics metrics, Clock clock, Duration maxRequeue) {
-    this(gc, events, metrics, clock, maxRequeue, RepositoryAccess.any());
-  }
+  private final AtMostEvery housekeeping;
 
   /** @param access which repositories each namespace's profiles may use */
   public CacheProfileReconciler(ProfileGcExecutor gc, EventPublisher events, ProfileMetrics metrics, Clock clock, Duration maxRequeue,
@@ -88,6 +84,7 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
     this.status = new StatusWriter<>(events, clock, CacheProfile::new, Set.of(ConditionType.GC_SUCCEEDED, ConditionType.LINT_CLEAN));
     this.metrics = metrics;
     this.clock = clock;
+    this.housekeeping = new AtMostEvery(HOUSEKEEPING_INTERVAL, clock);
   }
 
   @Override
@@ -172,11 +169,9 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
    * finalizer there is no callback on deletion; this runs on any other profile's pass instead.
    */
   private void forgetDeletedProfiles(Context<CacheProfile> context) {
-    Instant now = clock.instant();
-    if (Duration.between(lastHousekeeping, now).compareTo(HOUSEKEEPING_INTERVAL) < 0) {
+    if (!housekeeping.due()) {
       return;
     }
-    lastHousekeeping = now;
     List<CacheProfile> existing = context.getPrimaryCache().list().toList();
     gc.retainProfiles(existing.stream().map(ResourceID::fromResource).collect(Collectors.toSet()));
     gc.retainRepositories(existing.stream().map(p -> repositoryKey(p)).filter(Objects::nonNull).collect(Collectors.toSet()));

@@ -44,12 +44,6 @@ public final class ProfilePlanner {
   public record Observed(CacheProfile profile, Optional<BuildkitBuilder> builder, Set<String> readyPods,
       List<Service> services, Optional<ProfileGcExecutor.Run> lastRun, boolean gcRunning, Instant now,
       Optional<String> serviceNameTaken, List<CacheProfile> repositoryPeers) {
-    /** Without other profiles on the same repository. */
-    public Observed(CacheProfile profile, Optional<BuildkitBuilder> builder, Set<String> readyPods, List<Service> services,
-        Optional<ProfileGcExecutor.Run> lastRun, boolean gcRunning, Instant now, Optional<String> serviceNameTaken) {
-      this(profile, builder, readyPods, services, lastRun, gcRunning, now, serviceNameTaken, List.of());
-    }
-
     public Observed withServiceNameTaken(String message) {
       return new Observed(profile, builder, readyPods, services, lastRun, gcRunning, now, Optional.of(message), repositoryPeers);
     }
@@ -69,12 +63,10 @@ public final class ProfilePlanner {
   private final Duration maxRequeue;
   private final RepositoryAccess access;
 
-  /** @param maxRequeue the resync period: the longest a pass waits before the next one */
-  public ProfilePlanner(Duration maxRequeue) {
-    this(maxRequeue, RepositoryAccess.any());
-  }
-
-  /** @param access which repositories each namespace's profiles may use (the platform team's rules) */
+  /**
+   * @param maxRequeue the resync period: the longest a pass waits before the next one
+   * @param access which repositories each namespace's profiles may use (the platform team's rules)
+   */
   public ProfilePlanner(Duration maxRequeue, RepositoryAccess access) {
     this.maxRequeue = maxRequeue;
     this.access = access;

@@ -30,7 +30,8 @@ class BuilderPlannerTest {
   final BuilderPlanner planner = planner(KubernetesVersion.CURRENT);
 
   BuilderPlanner planner(KubernetesVersion version) {
-    return new BuilderPlanner(new TlsMaterialPlanner(new CertificateIssuer(clock, new SecureRandom()), clock), version, clock, RESYNC);
+    return new BuilderPlanner(new TlsMaterialPlanner(new CertificateIssuer(clock, new SecureRandom()), clock), version, clock, RESYNC,
+        BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE);
   }
 
   static BuilderPlanner.Observed fresh(BuildkitBuilder builder) {
@@ -105,7 +106,7 @@ class BuilderPlannerTest {
     BuilderPlanner.Plan plan = planner.plan(fresh(TestBuilders.builder("shared")));
     assertThat(plan.requeue()).isEqualTo(RESYNC);
     BuilderPlanner longResync = new BuilderPlanner(new TlsMaterialPlanner(new CertificateIssuer(clock, new SecureRandom()), clock),
-        KubernetesVersion.CURRENT, clock, Duration.ofDays(365));
+        KubernetesVersion.CURRENT, clock, Duration.ofDays(365), BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE);
     // default certificates: 2160h, renewed 360h before they expire
     assertThat(longResync.plan(fresh(TestBuilders.builder("shared"))).requeue()).isEqualTo(Duration.ofHours(1800));
   }

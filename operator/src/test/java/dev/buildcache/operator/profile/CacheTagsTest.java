@@ -2,7 +2,6 @@ package dev.buildcache.operator.profile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -46,15 +45,15 @@ class CacheTagsTest {
    */
   @ParameterizedTest
   @MethodSource("branches")
-  void theHookComputesExactlyTheJavaMapping(String branch) throws IOException, InterruptedException {
+  void theHookComputesExactlyTheJavaMapping(String branch) {
     StringBuilder octal = new StringBuilder();
     for (byte b : branch.getBytes(StandardCharsets.UTF_8)) {
       octal.append(String.format("\\%03o", b & 0xff));
     }
     String script = "BUILDKITE_BRANCH=\"$(printf '" + octal + "')\"\n" + CacheTags.HOOK + "\nprintf %s \"$" + CacheTags.BRANCH_TAG_VARIABLE + "\"";
-    Process process = new ProcessBuilder("/bin/sh", "-c", script).redirectErrorStream(true).start();
-    byte[] shell = process.getInputStream().readAllBytes();
-    assertThat(process.waitFor()).isZero();
-    assertThat(new String(shell, StandardCharsets.UTF_8)).isEqualTo(CacheTags.branchPart(branch));
+    dev.buildcache.operator.testing.Commands.Result shell = dev.buildcache.operator.testing.Commands.run(
+        java.nio.file.Path.of("."), java.util.Map.of(), null, java.time.Duration.ofSeconds(30), java.util.List.of("/bin/sh", "-c", script));
+    assertThat(shell.exit()).as(shell.output()).isZero();
+    assertThat(shell.output()).isEqualTo(CacheTags.branchPart(branch));
   }
 }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class ProfilePlannerTest {
   static final Instant NOW = Instant.parse("2026-03-04T10:00:00Z");
   static final Duration RESYNC = Duration.ofMinutes(10);
-  final ProfilePlanner planner = new ProfilePlanner(RESYNC);
+  final ProfilePlanner planner = new ProfilePlanner(RESYNC, dev.buildcache.operator.tenancy.RepositoryAccess.any());
 
   static CacheProfile profile(String name) {
     CacheProfile p = TestProfiles.profile(name, s -> {
@@ -41,7 +41,7 @@ class ProfilePlannerTest {
   }
 
   static ProfilePlanner.Observed observed(CacheProfile profile, Optional<BuildkitBuilder> builder, Set<String> ready) {
-    return new ProfilePlanner.Observed(profile, builder, ready, List.of(), Optional.empty(), false, NOW, Optional.empty());
+    return new ProfilePlanner.Observed(profile, builder, ready, List.of(), Optional.empty(), false, NOW, Optional.empty(), List.of());
   }
 
   static final BuildkitBuilder SHARED = TestBuilders.builder("shared", s -> s.setReplicas(3));
@@ -70,7 +70,7 @@ class ProfilePlannerTest {
   void aProfileMovedToAnotherBuilderDropsItsOldService() {
     Service old = new ServiceBuilder().withNewMetadata().withName("other-app").withNamespace("buildkite").endMetadata().build();
     ProfilePlanner.Plan plan = planner.plan(new ProfilePlanner.Observed(profile("app"), Optional.of(SHARED), ALL_READY,
-        List.of(old), Optional.empty(), false, NOW, Optional.empty()));
+        List.of(old), Optional.empty(), false, NOW, Optional.empty(), List.of()));
     assertThat(plan.staleServices()).containsExactly(old);
   }
 
@@ -78,7 +78,7 @@ class ProfilePlannerTest {
   void withoutItsBuilderAProfileHasNoEndpointAndSaysWhatToDo() {
     Service old = new ServiceBuilder().withNewMetadata().withName("shared-app").withNamespace("buildkite").endMetadata().build();
     ProfilePlanner.Plan plan = planner.plan(new ProfilePlanner.Observed(profile("app"), Optional.empty(), Set.of(),
-        List.of(old), Optional.empty(), false, NOW, Optional.empty()));
+        List.of(old), Optional.empty(), false, NOW, Optional.empty(), List.of()));
     assertThat(plan.service()).isEmpty();
     assertThat(plan.staleServices()).containsExactly(old);
     assertThat(plan.status().getEndpoint()).isNull();
@@ -174,7 +174,7 @@ class ProfilePlannerTest {
 
     // while a run is going, none starts; the pass looks again within a minute
     ProfilePlanner.Plan busy = planner.plan(new ProfilePlanner.Observed(requested, Optional.of(SHARED), ALL_READY, List.of(),
-        Optional.empty(), true, NOW, Optional.empty()));
+        Optional.empty(), true, NOW, Optional.empty(), List.of()));
     assertThat(busy.gc()).isEmpty();
     assertThat(busy.requeue()).isEqualTo(ProfilePlanner.GC_RETRY);
   }
@@ -191,7 +191,7 @@ class ProfilePlannerTest {
     ProfileGcExecutor.Run second = failedRun("2", NOW.plusMillis(600));
 
     ProfilePlanner.Plan plan = planner.plan(new ProfilePlanner.Observed(shown, Optional.of(SHARED), ALL_READY, List.of(),
-        Optional.of(second), false, NOW.plusSeconds(1), Optional.empty()));
+        Optional.of(second), false, NOW.plusSeconds(1), Optional.empty(), List.of()));
     assertThat(plan.status().getLastHandledGcRequest()).isEqualTo("2");
     assertThat(plan.gc()).isEmpty();
   }
