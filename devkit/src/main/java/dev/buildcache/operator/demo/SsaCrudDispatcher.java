@@ -78,28 +78,47 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
     ownerReferencesPermissionEnforcement = true;
   }
 
-  private final Map<String, java.util.concurrent.atomic.AtomicInteger> conflicts = new ConcurrentHashMap<>();
+  /** Who requests without a token are: the tests' own client, as with a kubeconfig of system:masters. */
+  private static final RbacAuthorizer.User ADMIN = new RbacAuthorizer.User("kubernetes-admin", List.of("system:masters", "system:authenticated"));
+
+  /** A failure armed for the next {@code left} requests of {@code methods} to one path. */
+  private record Fault(java.util.Set<String> methods, java.util.concurrent.atomic.AtomicInteger left,
+      java.util.function.Function<RbacAuthorizer.User, MockResponse> answer) {}
+
+  private final Map<String, Fault> faults = new ConcurrentHashMap<>();
 
   /**
    * The next {@code count} writes (PUT or PATCH) to exactly {@code path} lose a race to another writer: 409 Conflict,
    * the object unchanged, as the real server answers a write whose resourceVersion went stale in the meantime.
    */
   public void conflictOnNextWrites(String path, int count) {
-    conflicts.put(path, new java.util.concurrent.atomic.AtomicInteger(count));
+    String[] segments = path.split("/");
+    String name = path.endsWith("/status") ? segments[segments.length - 2] : segments[segments.length - 1];
+    faults.put(path, new Fault(java.util.Set.of("PUT", "PATCH"), new java.util.concurrent.atomic.AtomicInteger(count),
+        user -> conflict(path, name)));
   }
 
-  /** How many of the conflicts armed for {@code path} are still to come. */
-  public int conflictsPending(String path) {
-    java.util.concurrent.atomic.AtomicInteger left = conflicts.get(path);
-    return left == null ? 0 : left.get();
+  /**
+   * The next {@code count} reads (GET) of exactly {@code path} are refused as by an RBAC rule the caller lacks: the
+   * real 403 body, naming the caller (clients do not retry a 403).
+   */
+  public void forbidNextReads(String path, int count) {
+    RbacAuthorizer.Attributes a = attributes("GET", path);
+    faults.put(path, new Fault(java.util.Set.of("GET"), new java.util.concurrent.atomic.AtomicInteger(count),
+        user -> forbidden(RbacAuthorizer.forbidden(user, a), a)));
   }
 
-  private boolean lostRace(String method, String path) {
-    if (!"PUT".equals(method) && !"PATCH".equals(method)) {
-      return false;
-    }
-    java.util.concurrent.atomic.AtomicInteger left = conflicts.get(path);
-    return left != null && left.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+  /** How many of the failures armed for {@code path} are still to come. */
+  public int faultsPending(String path) {
+    Fault fault = faults.get(path);
+    return fault == null ? 0 : fault.left().get();
+  }
+
+  /** The armed failure this request meets, if any (each request uses one up). */
+  private MockResponse fault(String method, String path, RbacAuthorizer.User user) {
+    Fault fault = faults.get(path);
+    return fault != null && fault.methods().contains(method) && fault.left().getAndUpdate(n -> Math.max(0, n - 1)) > 0
+        ? fault.answer().apply(user != null ? user : ADMIN) : null;
   }
 
   private volatile int minorVersion = 32;
@@ -163,10 +182,9 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
         return refused;
       }
     }
-    if (lostRace(method, path)) {
-      String[] segments = path.split("/");
-      String name = path.endsWith("/status") ? segments[segments.length - 2] : segments[segments.length - 1];
-      return conflict(path, name);
+    MockResponse fault = fault(method, path, user);
+    if (fault != null) {
+      return fault;
     }
     if (!"GET".equals(method)) {
       writes.add(new Write(method, request.getPath()));

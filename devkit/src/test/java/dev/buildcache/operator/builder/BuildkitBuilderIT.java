@@ -234,7 +234,7 @@ class BuildkitBuilderIT {
     Event lost = await().atMost(Duration.ofSeconds(30)).until(() -> events("shared").stream()
         .filter(e -> "CertificateAuthorityLost".equals(e.getReason())).findFirst().orElse(null), java.util.Objects::nonNull);
     assertThat(lost.getType()).isEqualTo("Warning");
-    assertThat(cluster.dispatcher().conflictsPending(statusPath)).as("the status write that lost the race").isZero();
+    assertThat(cluster.dispatcher().faultsPending(statusPath)).as("the status write that lost the race").isZero();
     assertThat(lost.getMessage()).contains("Secret " + NS + ".shared.ca was missing or unusable")
         .contains("recovered from the ca.pem of shared-server-tls and shared-client-tls")
         .contains("agents outside the cluster must fetch shared-client-tls");
@@ -280,23 +280,34 @@ class BuildkitBuilderIT {
     assertThat(events("shared")).noneMatch(e -> "CertificateAuthorityLost".equals(e.getReason()));
   }
 
-  /** A builder deleted while no operator ran: its CA Secret, where no owner reference reaches, is deleted. */
+  /**
+   * A builder deleted while no operator ran: its CA Secret, where no owner reference reaches, is deleted. Only when
+   * the API server confirms the builder is gone: a failed read keeps the CA, and fails no builder's pass.
+   */
   @Test
   void theCaOfABuilderThatIsGoneIsDeletedAndNoOtherOne() throws Exception {
     client.resource(TestBuilders.builder("shared")).create();
     await().atMost(Duration.ofSeconds(30)).until(() -> caValue("ca.key") != null);
     operator.close();
-    for (String gone : List.of("gone", "also-gone")) {
+    for (String gone : List.of("gone", "also-gone", "unconfirmed")) {
       client.secrets().inNamespace(OperatorHarness.NAMESPACE).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
           .withNewMetadata().withName(NS + "." + gone + ".ca").withNamespace(OperatorHarness.NAMESPACE)
           .withLabels(java.util.Map.of(BuilderLabels.MANAGED_BY_KEY, BuilderLabels.MANAGED_BY_VALUE,
               BuilderLabels.COMPONENT_KEY, "certificate-authority", "buildcache.dev/owner-namespace", NS, "buildcache.dev/owner-name", gone))
           .endMetadata().addToData("ca.crt", "eA==").build()).create();
     }
+    String unconfirmed = "/apis/buildcache.dev/v1alpha1/namespaces/" + NS + "/buildkitbuilders/unconfirmed";
+    cluster.dispatcher().forbidNextReads(unconfirmed, 1);
     operator = new OperatorHarness(cluster);
     await().atMost(Duration.ofSeconds(30)).until(() -> client.secrets().inNamespace(OperatorHarness.NAMESPACE)
-        .withName(NS + ".gone.ca").get() == null && client.secrets().inNamespace(OperatorHarness.NAMESPACE).withName(NS + ".also-gone.ca").get() == null);
+        .withName(NS + ".gone.ca").get() == null && client.secrets().inNamespace(OperatorHarness.NAMESPACE).withName(NS + ".also-gone.ca").get() == null
+        && cluster.dispatcher().faultsPending(unconfirmed) == 0);
     assertThat(caValue("ca.key")).as("the existing builder's CA stays").isNotNull();
+    assertThat(client.secrets().inNamespace(OperatorHarness.NAMESPACE).withName(NS + ".unconfirmed.ca").get())
+        .as("its builder could not be confirmed gone").isNotNull();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(Conditions.find(get("shared").getStatus().getConditions(),
+        ConditionType.DEGRADED)).hasValueSatisfying(c -> assertThat(c.getStatus()).as(c.getMessage()).isEqualTo("False")));
+    assertThat(events("shared")).as("housekeeping fails no pass").noneMatch(e -> "ReconcileError".equals(e.getReason()));
   }
 
   private String caValue(String key) {

@@ -26,6 +26,8 @@ import java.util.Optional;
  * material, the StatefulSet's status) and how the planned objects are applied, in the order the plan lists them.
  */
 final class BuilderObjects {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BuilderObjects.class);
+
   private final OwnedKind<Secret, BuildkitBuilder> secrets = kind(Secret.class);
   private final OwnedKind<ConfigMap, BuildkitBuilder> configMaps = kind(ConfigMap.class);
   private final OwnedKind<Service, BuildkitBuilder> services = kind(Service.class);
@@ -102,7 +104,8 @@ final class BuilderObjects {
    * Deletes the CA Secrets of builders that no longer exist (no owner reference can do it across namespaces).
    * {@code exists} answers for the builders this operator watches; CAs of builders in namespaces it does not watch
    * ({@code watched} says which) are never touched, and the API server confirms the builder is gone (404) before its
-   * CA is deleted: a CA is deleted only when its builder is known to be gone, never because a cache missed it.
+   * CA is deleted: a CA is deleted only when its builder is known to be gone, never because a cache missed it. An API
+   * error keeps the CA for the next round and fails no builder's pass: this is housekeeping.
    */
   void deleteOrphanedCas(java.util.function.Predicate<io.javaoperatorsdk.operator.processing.event.ResourceID> exists,
       java.util.function.Predicate<String> watched, KubernetesClient client) {
@@ -110,10 +113,17 @@ final class BuilderObjects {
       java.util.Map<String, String> labels = ca.getMetadata().getLabels();
       String namespace = labels.get(OwnedKind.OWNER_NAMESPACE);
       String name = labels.get(OwnedKind.OWNER_NAME);
-      if (namespace != null && name != null && watched.test(namespace)
-          && !exists.test(new io.javaoperatorsdk.operator.processing.event.ResourceID(name, namespace))
-          && client.resources(BuildkitBuilder.class).inNamespace(namespace).withName(name).get() == null) {
-        applier.delete(ca, client);
+      if (namespace == null || name == null || !watched.test(namespace)
+          || exists.test(new io.javaoperatorsdk.operator.processing.event.ResourceID(name, namespace))) {
+        return;
+      }
+      try {
+        if (client.resources(BuildkitBuilder.class).inNamespace(namespace).withName(name).get() == null) {
+          applier.delete(ca, client);
+        }
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        LOG.warn("could not confirm that BuildkitBuilder {}/{} is gone, so its CA Secret {} stays until the next round: {}",
+            namespace, name, ca.getMetadata().getName(), dev.buildcache.operator.kernel.Failures.oneLine(e));
       }
     });
   }
