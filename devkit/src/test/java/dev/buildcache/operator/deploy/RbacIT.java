@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.buildcache.operator.api.v1alpha1.BuildkitBuilder;
 import dev.buildcache.operator.api.v1alpha1.CacheProfile;
 import dev.buildcache.operator.api.v1alpha1.CacheProfileSpec;
 import dev.buildcache.operator.runtime.OperatorRuntime;
@@ -149,6 +150,26 @@ class RbacIT {
         }) != null);
     await().atMost(Duration.ofSeconds(30)).until(() -> client.services().inNamespace(ns).withName("shared-app").get() == null
         && client.services().inNamespace(ns).withName("other-app").get() != null);
+    // exposing a builder creates its gateway; taking the exposure away deletes it again
+    setExposure(client, "other", true);
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.apps().deployments().inNamespace(ns).withName("other-gateway").get() != null
+        && client.network().v1().networkPolicies().inNamespace(ns).withName("other-gateway").get() != null);
+    setExposure(client, "other", false);
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.apps().deployments().inNamespace(ns).withName("other-gateway").get() == null
+        && client.configMaps().inNamespace(ns).withName("other-gateway").get() == null
+        && client.services().inNamespace(ns).withName("other-gateway").get() == null
+        && client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("other-gateway").get() == null
+        && client.network().v1().networkPolicies().inNamespace(ns).withName("other-gateway").get() == null);
+  }
+
+  static void setExposure(KubernetesClient client, String builder, boolean exposed) {
+    BuildkitBuilder template = TestBuilders.exposed(builder, s -> {});
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+        .until(() -> client.resources(BuildkitBuilder.class).inNamespace(TestBuilders.NAMESPACE).withName(builder).edit(b -> {
+          b.getSpec().setExposure(exposed ? template.getSpec().getExposure() : null);
+          b.getSpec().setClients(exposed ? template.getSpec().getClients() : null);
+          return b;
+        }) != null);
   }
 
   static Set<Permission> permissions(List<SsaCrudDispatcher.Request> requests) {

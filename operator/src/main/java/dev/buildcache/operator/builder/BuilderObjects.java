@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -34,9 +35,10 @@ final class BuilderObjects {
   private final OwnedKind<StatefulSet, BuildkitBuilder> statefulSets = kind(StatefulSet.class);
   private final OwnedKind<PodDisruptionBudget, BuildkitBuilder> disruptionBudgets = kind(PodDisruptionBudget.class);
   private final OwnedKind<NetworkPolicy, BuildkitBuilder> networkPolicies = kind(NetworkPolicy.class);
+  private final OwnedKind<Deployment, BuildkitBuilder> deployments = kind(Deployment.class);
   private final Map<Class<?>, OwnedKind<?, BuildkitBuilder>> byType = Map.of(
       Secret.class, secrets, ConfigMap.class, configMaps, Service.class, services, StatefulSet.class, statefulSets,
-      PodDisruptionBudget.class, disruptionBudgets, NetworkPolicy.class, networkPolicies);
+      PodDisruptionBudget.class, disruptionBudgets, NetworkPolicy.class, networkPolicies, Deployment.class, deployments);
   /** Each builder's CA, in the operator's namespace (out of its tenants' reach), owned by labels. */
   private final OwnedKind<Secret, BuildkitBuilder> caSecrets;
   private final String operatorNamespace;
@@ -56,7 +58,7 @@ final class BuilderObjects {
   List<EventSource<?, BuildkitBuilder>> eventSources(EventSourceContext<BuildkitBuilder> context) {
     return List.of(secrets.eventSource(context), caSecrets.eventSource(context), configMaps.eventSource(context),
         services.eventSource(context), statefulSets.eventSource(context), disruptionBudgets.eventSource(context),
-        networkPolicies.eventSource(context));
+        networkPolicies.eventSource(context), deployments.eventSource(context));
   }
 
   /**
@@ -83,6 +85,24 @@ final class BuilderObjects {
 
   Optional<StatefulSet> statefulSet(BuilderNames names) {
     return statefulSets.observed(names.namespace(), names.statefulSet());
+  }
+
+  /** The gateway's load balancer Service, whose status carries the load balancer's address. */
+  Optional<Service> gatewayService(BuilderNames names) {
+    return services.observed(names.namespace(), names.gateway());
+  }
+
+  /** Deletes what the plan no longer wants, when it exists and this builder controls it; anyone else's stays. */
+  void remove(BuildkitBuilder builder, List<BuilderPlanner.Removal> removals, KubernetesClient client) {
+    for (BuilderPlanner.Removal removal : removals) {
+      OwnedKind<?, BuildkitBuilder> kind = byType.get(removal.type());
+      if (kind == null) {
+        throw new IllegalArgumentException("a builder does not own " + removal.type().getSimpleName() + " objects");
+      }
+      kind.observed(removal.namespace(), removal.name())
+          .filter(object -> dev.buildcache.operator.kernel.ControllerReference.controls(builder, object))
+          .ifPresent(object -> applier.delete(object, client));
+    }
   }
 
   /**

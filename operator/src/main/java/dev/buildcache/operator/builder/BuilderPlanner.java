@@ -6,6 +6,7 @@ import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderSpec;
 import dev.buildcache.operator.api.v1alpha1.BuildkitBuilderStatus;
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.builder.desired.BuildkitdConfigFactory;
+import dev.buildcache.operator.builder.desired.GatewayFactory;
 import dev.buildcache.operator.builder.desired.KubernetesVersion;
 import dev.buildcache.operator.builder.desired.NetworkPolicyFactory;
 import dev.buildcache.operator.builder.desired.PodDisruptionBudgetFactory;
@@ -40,7 +41,7 @@ public final class BuilderPlanner {
 
   /** What a pass observed. */
   public record Observed(BuildkitBuilder builder, TlsMaterialPlanner.Stored storedTls, Optional<StatefulSet> statefulSet,
-      List<String> assignedReplicas) {}
+      List<String> assignedReplicas, Optional<io.fabric8.kubernetes.api.model.Service> gatewayService) {}
 
   /**
    * What a pass does: apply {@code objects} in order (none when the spec is invalid: its objects are left alone),
@@ -48,12 +49,18 @@ public final class BuilderPlanner {
    * certificates, so they stand whatever the status write does), write {@code status} with {@code conditions},
    * look again after {@code requeue}. {@code tls} is null for an invalid spec.
    */
-  public record Plan(List<HasMetadata> objects, BuildkitBuilderStatus status, List<Conditions.Desired> conditions,
-      List<Announcement> announcements, Duration requeue, TlsMaterial tls) {
+  public record Plan(List<HasMetadata> objects, List<Removal> removals, BuildkitBuilderStatus status,
+      List<Conditions.Desired> conditions, List<Announcement> announcements, Duration requeue, TlsMaterial tls) {
     public boolean valid() {
       return tls != null;
     }
   }
+
+  /** An object the builder no longer wants (its gateway, once unexposed): deleted if it exists and the builder controls it. */
+  public record Removal(Class<? extends HasMetadata> type, String namespace, String name) {}
+
+  /** The cluster DNS domain unless the operator is told otherwise. */
+  public static final String DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 
   /** The namespace the operator runs in when no other is given: deploy/'s. */
   public static final String DEFAULT_OPERATOR_NAMESPACE = "buildcache-system";
@@ -63,15 +70,18 @@ public final class BuilderPlanner {
   private final Clock clock;
   private final Duration maxRequeue;
   private final String operatorNamespace;
+  private final String clusterDomain;
 
   /**
    * @param version the API server's, which decides how some fields are said (AppArmor)
    * @param maxRequeue the resync period: the longest a pass waits before the next one
    * @param operatorNamespace where each builder's CA Secret is kept, out of its tenants' reach
+   * @param clusterDomain the cluster's DNS domain, which the gateway resolves profile Services in
    */
   public BuilderPlanner(TlsMaterialPlanner tlsPlanner, KubernetesVersion version, Clock clock, Duration maxRequeue,
-      String operatorNamespace) {
+      String operatorNamespace, String clusterDomain) {
     this.operatorNamespace = operatorNamespace;
+    this.clusterDomain = clusterDomain;
     this.tlsPlanner = tlsPlanner;
     this.version = version;
     this.clock = clock;
@@ -83,13 +93,21 @@ public final class BuilderPlanner {
     List<FieldError> errors = BuilderSpecValidator.validate(builder);
     if (!errors.isEmpty()) {
       String message = errors.stream().map(Object::toString).collect(Collectors.joining("; "));
-      return new Plan(List.of(), StatusUpdates.copy(builder.getStatus(), BuildkitBuilderStatus::new),
+      return new Plan(List.of(), List.of(), StatusUpdates.copy(builder.getStatus(), BuildkitBuilderStatus::new),
           BuilderStatusFactory.invalid(message), List.of(), maxRequeue, null);
     }
     TlsMaterial tls = tlsPlanner.plan(tlsRequest(builder), observed.storedTls());
-    BuilderStatusFactory.Observed status =
-        BuilderStatusFactory.observe(builder, observed.statefulSet(), tls, observed.assignedReplicas());
-    return new Plan(objects(builder, tls, version, operatorNamespace), status.fields(), status.conditions(),
+    BuilderStatusFactory.Observed status = BuilderStatusFactory.observe(builder, observed.statefulSet(), tls,
+        observed.assignedReplicas(), observed.gatewayService());
+    List<HasMetadata> objects = new java.util.ArrayList<>(objects(builder, tls, version, operatorNamespace));
+    List<Removal> removals = new java.util.ArrayList<>();
+    if (builder.getSpec().exposed()) {
+      objects.addAll(GatewayFactory.objects(builder, clusterDomain));
+    } else {
+      GatewayFactory.names(BuilderNames.of(builder)).forEach((type, name) ->
+          removals.add(new Removal(type, builder.getMetadata().getNamespace(), name)));
+    }
+    return new Plan(objects, removals, status.fields(), status.conditions(),
         CertificateEvents.of(BuilderNames.of(builder), tls).stream().toList(), untilNextChange(tls), tls);
   }
 

@@ -100,6 +100,7 @@ public final class BuilderSpecValidator {
         errors.add(new FieldError("spec.drain.terminationGracePeriod", "must be at most 24h"));
       }
     }
+    exposure(errors, spec);
     if (spec.getRegistryMirrors() != null) {
       for (Map.Entry<String, List<String>> mirror : spec.getRegistryMirrors().entrySet()) {
         if (mirror.getValue() == null || mirror.getValue().isEmpty() || mirror.getValue().stream().anyMatch(m -> m == null || m.isBlank())) {
@@ -108,6 +109,74 @@ public final class BuilderSpecValidator {
       }
     }
     return errors;
+  }
+
+  private static final java.util.regex.Pattern IPV4_CIDR =
+      java.util.regex.Pattern.compile("^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$");
+  private static final java.util.regex.Pattern IPV6_CIDR = java.util.regex.Pattern.compile("^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*/(\\d{1,3})$");
+
+  /** ipBlocks are CIDRs; an exposed builder needs them (who may reach the load balancer) and a sane gateway. */
+  private static void exposure(List<FieldError> errors, BuildkitBuilderSpec spec) {
+    List<String> blocks = spec.getClients() == null || spec.getClients().getIpBlocks() == null ? List.of() : spec.getClients().getIpBlocks();
+    for (int i = 0; i < blocks.size(); i++) {
+      String problem = cidrProblem(blocks.get(i));
+      if (problem != null) {
+        errors.add(new FieldError("spec.clients.ipBlocks[" + i + "]", problem));
+      }
+    }
+    BuildkitBuilderSpec.ExposureSpec exposure = spec.getExposure();
+    if (exposure == null) {
+      return;
+    }
+    if (exposure.getType() == null) {
+      errors.add(new FieldError("spec.exposure.type", "must be ClusterInternal or LoadBalancer"));
+      return;
+    }
+    if (exposure.getType() != BuildkitBuilderSpec.ExposureSpec.Type.LoadBalancer) {
+      return;
+    }
+    if (blocks.isEmpty()) {
+      errors.add(new FieldError("spec.clients.ipBlocks", "is required with spec.exposure.type LoadBalancer: list the address "
+          + "ranges of the agents and of the load balancer's subnets, usually the VPC's CIDR, e.g. [10.0.0.0/16]"));
+    }
+    if (!"internal".equals(exposure.getScheme()) && !"internet-facing".equals(exposure.getScheme())) {
+      errors.add(new FieldError("spec.exposure.scheme", "must be internal or internet-facing, got " + exposure.getScheme()));
+    }
+    if (exposure.getGatewayReplicas() == null || exposure.getGatewayReplicas() < 1 || exposure.getGatewayReplicas() > 10) {
+      errors.add(new FieldError("spec.exposure.gatewayReplicas", "must be between 1 and 10, got " + exposure.getGatewayReplicas()));
+    }
+    if (exposure.getGatewayImage() == null || exposure.getGatewayImage().isBlank()) {
+      errors.add(new FieldError("spec.exposure.gatewayImage", "must name an HAProxy (2.6 or later) image, e.g. "
+          + BuildkitBuilderSpec.ExposureSpec.DEFAULT_GATEWAY_IMAGE));
+    }
+  }
+
+  /** Why {@code cidr} is not an IPv4 or IPv6 CIDR, or null. Parsed by hand: no string here may start a DNS lookup. */
+  static String cidrProblem(String cidr) {
+    if (cidr == null) {
+      return "must be a CIDR such as 10.0.0.0/16";
+    }
+    java.util.regex.Matcher v4 = IPV4_CIDR.matcher(cidr);
+    if (v4.matches()) {
+      for (int i = 1; i <= 4; i++) {
+        if (Integer.parseInt(v4.group(i)) > 255) {
+          return "'" + cidr + "' is not a CIDR: each part of an IPv4 address is at most 255";
+        }
+      }
+      return Integer.parseInt(v4.group(5)) > 32 ? "'" + cidr + "' is not a CIDR: an IPv4 prefix is at most /32" : null;
+    }
+    java.util.regex.Matcher v6 = IPV6_CIDR.matcher(cidr);
+    if (v6.matches()) {
+      try {
+        java.net.InetAddress address = java.net.InetAddress.getByName(cidr.substring(0, cidr.indexOf('/')));
+        if (address instanceof java.net.Inet6Address && Integer.parseInt(v6.group(1)) <= 128) {
+          return null;
+        }
+      } catch (java.net.UnknownHostException e) {
+        // falls through
+      }
+    }
+    return "'" + cidr + "' is not a CIDR: use an address and a prefix length, e.g. 10.0.0.0/16 or fd00::/8";
   }
 
   private static void diskThreshold(List<FieldError> errors, String field, String value) {

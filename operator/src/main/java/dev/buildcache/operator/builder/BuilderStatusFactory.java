@@ -39,6 +39,12 @@ public final class BuilderStatusFactory {
 
   public static Observed observe(BuildkitBuilder builder, Optional<StatefulSet> statefulSet, TlsMaterial tls,
       Collection<String> assignedReplicas) {
+    return observe(builder, statefulSet, tls, assignedReplicas, Optional.empty());
+  }
+
+  /** @param gatewayService the load balancer Service of an exposed builder, as observed */
+  public static Observed observe(BuildkitBuilder builder, Optional<StatefulSet> statefulSet, TlsMaterial tls,
+      Collection<String> assignedReplicas, Optional<io.fabric8.kubernetes.api.model.Service> gatewayService) {
     BuilderNames names = BuilderNames.of(builder);
     int desired = builder.getSpec().getReplicas();
     StatefulSetStatus sts = statefulSet.map(StatefulSet::getStatus).orElse(null);
@@ -80,7 +86,32 @@ public final class BuilderStatusFactory {
         "server certificate valid until " + fields.getCertificates().getServerNotAfter()
             + ", client certificate until " + fields.getCertificates().getClientNotAfter());
     Conditions.Desired degraded = new Conditions.Desired(ConditionType.DEGRADED, false, Reason.AS_EXPECTED, "no problems found");
-    return new Observed(fields, List.of(readyCondition, progressingCondition, degraded, certificates));
+    Conditions.Desired external = external(builder, gatewayService, fields);
+    return new Observed(fields, List.of(readyCondition, progressingCondition, degraded, certificates, external));
+  }
+
+  /** The load balancer's address once the cloud has provisioned it (its Service's status), and the condition saying so. */
+  static Conditions.Desired external(BuildkitBuilder builder, Optional<io.fabric8.kubernetes.api.model.Service> gateway,
+      BuildkitBuilderStatus fields) {
+    if (!builder.getSpec().exposed()) {
+      return new Conditions.Desired(ConditionType.EXTERNALLY_REACHABLE, false, Reason.CLUSTER_INTERNAL,
+          "in-cluster clients only; set spec.exposure.type LoadBalancer for agents outside the cluster");
+    }
+    Optional<String> host = gateway.map(io.fabric8.kubernetes.api.model.Service::getStatus)
+        .map(io.fabric8.kubernetes.api.model.ServiceStatus::getLoadBalancer)
+        .map(io.fabric8.kubernetes.api.model.LoadBalancerStatus::getIngress)
+        .flatMap(ingress -> ingress.stream()
+            .map(i -> i.getHostname() != null && !i.getHostname().isBlank() ? i.getHostname() : i.getIp())
+            .filter(h -> h != null && !h.isBlank()).findFirst());
+    if (host.isEmpty()) {
+      return new Conditions.Desired(ConditionType.EXTERNALLY_REACHABLE, false, Reason.LOAD_BALANCER_PENDING,
+          "Service " + BuilderNames.of(builder).gateway() + " has no load balancer address yet; if this lasts, check that a "
+              + "load balancer controller (on EKS, the AWS Load Balancer Controller) runs, and the Service's Events");
+    }
+    String endpoint = "tcp://" + (host.get().contains(":") ? "[" + host.get() + "]" : host.get()) + ":" + BuilderNames.GRPC_PORT;
+    fields.setExternalEndpoint(endpoint);
+    return new Conditions.Desired(ConditionType.EXTERNALLY_REACHABLE, true, Reason.LOAD_BALANCER_READY,
+        "agents outside the cluster connect to " + endpoint + " with servername <profile>." + BuilderNames.of(builder).externalDomain());
   }
 
   /** Conditions for a spec the operator refuses to act on; owned objects are left as they are. */

@@ -97,12 +97,13 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     List<String> assigned = profiles.list(names.namespace(), p -> names.name().equals(builderOf(p)) && assignedReplica(p) != null)
         .map(BuildkitBuilderReconciler::assignedReplica).toList();
     BuilderPlanner.Plan plan = planner.plan(new BuilderPlanner.Observed(builder, objects.storedTls(names),
-        objects.statefulSet(names), assigned));
+        objects.statefulSet(names), assigned, objects.gatewayService(names)));
     if (!plan.valid()) {
       LOG.info("BuildkitBuilder {}/{} has an invalid spec, leaving its objects alone: {}", names.namespace(), names.name(),
           plan.conditions().get(0).message());
     }
     objects.apply(builder, plan.objects(), context.getClient());
+    objects.remove(builder, plan.removals(), context.getClient());
     // What the apply did (a CA re-issued, certificates renewed) happened, whatever the status write below meets: a
     // 409 there must not swallow it, and the next pass, seeing the new Secrets, has nothing to say about it.
     plan.announcements().forEach(a -> events.publish(builder, a.type(), a.reason(), a.message()));

@@ -49,6 +49,10 @@ public final class RunCommand implements Callable<Integer> {
       description = "The operator's own namespace, where it keeps each builder's CA Secret. Default: $POD_NAMESPACE, else buildcache-system.")
   String operatorNamespace;
 
+  @Option(names = "--cluster-domain", paramLabel = "DOMAIN", defaultValue = "cluster.local",
+      description = "The cluster's DNS domain, in which exposed builders' gateways resolve profile Services (default: ${DEFAULT-VALUE}).")
+  String clusterDomain;
+
   @Option(names = "--reconcile-threads", defaultValue = "10", description = "Concurrent reconciles (default: ${DEFAULT-VALUE}).")
   int reconcileThreads;
 
@@ -95,6 +99,7 @@ public final class RunCommand implements Callable<Integer> {
         new OperatorRuntime.Settings(watched, election, reconcileThreads, gcThreads, ecrEndpoint)
             .withRepositoryAccess(RepositoryAccess.parse(repositoryAccess))
             .withOperatorNamespace(ownNamespace)
+            .withClusterDomain(clusterDomain)
             .withResync(dev.buildcache.operator.units.Durations.parse(resyncPeriod)));
     HealthServer health = new HealthServer(healthPort, runtime::isHealthy, meters);
     health.start();

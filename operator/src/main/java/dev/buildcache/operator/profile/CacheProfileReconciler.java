@@ -91,8 +91,8 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   public List<EventSource<?, CacheProfile>> prepareEventSources(EventSourceContext<CacheProfile> context) {
     IndexedResourceCache<CacheProfile> profiles = context.getPrimaryCache();
     context.getPrimaryCache().addIndexer(BY_BUILDER, p -> builderKey(p).map(List::of).orElse(List.of()));
-    // A builder changed what profiles are routed over (its spec, or its observed replicas): every profile routed
-    // onto it is reconciled. Its other status fields (the per-replica profile counts) concern no profile, and
+    // A builder changed what profiles are routed over (its spec, or its observed replicas) or where agents outside
+    // the cluster reach it (its load balancer's address): every profile routed onto it is reconciled. Its other status fields (the per-replica profile counts) concern no profile, and
     // reacting to them would bounce every assignment from the builder back to all of its profiles.
     builders = new InformerEventSource<>(InformerEventSourceConfiguration.from(BuildkitBuilder.class, CacheProfile.class)
         .withName("builders")
@@ -198,7 +198,12 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
    */
   static boolean routingChanged(BuildkitBuilder next, BuildkitBuilder previous) {
     return !Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
-        || ProfilePlanner.routableReplicas(next) != ProfilePlanner.routableReplicas(previous);
+        || ProfilePlanner.routableReplicas(next) != ProfilePlanner.routableReplicas(previous)
+        || !Objects.equals(externalEndpoint(next), externalEndpoint(previous));
+  }
+
+  private static String externalEndpoint(BuildkitBuilder builder) {
+    return builder.getStatus() == null ? null : builder.getStatus().getExternalEndpoint();
   }
 
   /** Whether a builder pod's update is one its profiles care about: it became ready, or stopped being ready. */

@@ -31,6 +31,9 @@ public record ProfileEndpoint(String builder, String profile, String namespace) 
       return "the endpoint Service would be named " + name + ", which is not a DNS label (lower-case letters, digits, '-'): "
           + "use a CacheProfile name without dots";
     }
+    if (name.equals(new BuilderNames(builder, namespace).gateway())) {
+      return "the endpoint Service would be named " + name + ", the name of the builder's gateway: use another CacheProfile name";
+    }
     if (name.equals(new BuilderNames(builder, namespace).headlessService())) {
       return "the endpoint Service would be named " + name + ", the name of the builder's own headless Service: "
           + "use another CacheProfile name";

@@ -155,6 +155,7 @@ public final class ProfilePlanner {
     if (o.serviceNameTaken().isPresent()) {
       // another profile's (or anyone's) Service: never overwritten; the profile says so until one is renamed
       fields.setEndpoint(null);
+      fields.setExternal(null);
       fields.setAssignedReplica(null);
       String message = o.serviceNameTaken().get();
       conditions.add(new Conditions.Desired(ConditionType.BUILDER_ASSIGNED, false, Reason.OBJECT_NAME_TAKEN, message));
@@ -170,6 +171,7 @@ public final class ProfilePlanner {
     fields.setCacheTo(rendered.pluginCacheTo());
     fields.setAgentConfig(rendered.agentConfig());
     fields.setBuildx(new CacheProfileStatus.BuildxCommands(rendered.buildxCreate(), rendered.buildxBuild()));
+    fields.setExternal(external(profile, o.builder().get(), names, a).orElse(null));
     conditions.add(ProfileStatusFactory.assigned(a));
     conditions.add(ProfileStatusFactory.ready(a));
     List<LintFinding> findings = ProfileLintRules.check(profile, rendered.agentConfig());
@@ -179,7 +181,25 @@ public final class ProfilePlanner {
     return new Routing(Optional.of(ProfileServiceFactory.service(endpoint, a.pod())), stale, assignment, findings);
   }
 
+  /**
+   * What agents outside the cluster use, once the builder is exposed and its load balancer has an address: the same
+   * step, dialling the load balancer with the profile's own server name, which the gateway routes to this profile's
+   * Service (so to the same replica as in-cluster agents).
+   */
+  static Optional<CacheProfileStatus.ExternalAccess> external(CacheProfile profile, BuildkitBuilder builder, BuilderNames names,
+      ReplicaAssignment a) {
+    String endpoint = builder.getStatus() == null ? null : builder.getStatus().getExternalEndpoint();
+    if (builder.getSpec() == null || !builder.getSpec().exposed() || endpoint == null) {
+      return Optional.empty();
+    }
+    String serverName = names.externalServerName(profile.getMetadata().getName());
+    CacheConfigRenderer.Rendered rendered = CacheConfigRenderer.render(profile,
+        new CacheConfigRenderer.Target(names.name(), endpoint, serverName, a.firstChoicePod()));
+    return Optional.of(new CacheProfileStatus.ExternalAccess(endpoint, serverName, rendered.agentConfig(), rendered.buildxCreate()));
+  }
+
   private static void clearEndpoint(CacheProfileStatus fields) {
+    fields.setExternal(null);
     fields.setEndpoint(null);
     fields.setAssignedReplica(null);
     fields.setAgentConfig(null);

@@ -39,7 +39,8 @@ public final class OperatorRuntime implements AutoCloseable {
    * for the regional default.
    */
   public record Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads, int gcThreads,
-      URI ecrEndpoint, GcStateStore gcState, Duration resync, RepositoryAccess repositoryAccess, String operatorNamespace) {
+      URI ecrEndpoint, GcStateStore gcState, Duration resync, RepositoryAccess repositoryAccess, String operatorNamespace,
+      String clusterDomain) {
     public static final int DEFAULT_GC_THREADS = 2;
     /** Every resource is reconciled at least this often, so drift that no watched event shows is repaired too. */
     public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(10);
@@ -47,7 +48,7 @@ public final class OperatorRuntime implements AutoCloseable {
     /** With the GC's memory in this process ({@link InMemoryGcStateStore}) and the default resync. */
     public Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads, int gcThreads, URI ecrEndpoint) {
       this(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, null, DEFAULT_RESYNC, RepositoryAccess.byNamespace(),
-          BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE);
+          BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE, BuilderPlanner.DEFAULT_CLUSTER_DOMAIN);
     }
 
     public static Settings defaults() {
@@ -55,31 +56,37 @@ public final class OperatorRuntime implements AutoCloseable {
     }
 
     public Settings withEcrEndpoint(URI endpoint) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, endpoint, gcState, resync, repositoryAccess, operatorNamespace);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, endpoint, gcState, resync, repositoryAccess, operatorNamespace, clusterDomain);
     }
 
     /** The GC's memory of each repository; the demo hands in one that already remembers its history. */
     public Settings withGcState(GcStateStore store) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, store, resync, repositoryAccess, operatorNamespace);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, store, resync, repositoryAccess, operatorNamespace, clusterDomain);
     }
 
     public Settings withResync(Duration period) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, period, repositoryAccess, operatorNamespace);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, period, repositoryAccess, operatorNamespace, clusterDomain);
     }
 
     /** Watch only these namespaces (namespaced mode); empty: all. */
     public Settings withNamespaces(Set<String> watched) {
-      return new Settings(watched, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, repositoryAccess, operatorNamespace);
+      return new Settings(watched, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, repositoryAccess, operatorNamespace, clusterDomain);
     }
 
     /** The namespace the operator runs in: where it keeps each builder's CA Secret. */
     public Settings withOperatorNamespace(String namespace) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, repositoryAccess, namespace);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, repositoryAccess, namespace, clusterDomain);
+    }
+
+    /** The cluster's DNS domain, in which the gateways of exposed builders resolve profile Services. */
+    public Settings withClusterDomain(String domain) {
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, repositoryAccess,
+          operatorNamespace, domain);
     }
 
     /** Which repositories each namespace's profiles may prune (default: {@link RepositoryAccess#byNamespace()}). */
     public Settings withRepositoryAccess(RepositoryAccess access) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, access, operatorNamespace);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, access, operatorNamespace, clusterDomain);
     }
   }
 
@@ -145,7 +152,8 @@ public final class OperatorRuntime implements AutoCloseable {
     TlsMaterialPlanner tlsPlanner = new TlsMaterialPlanner(new CertificateIssuer(clock, new SecureRandom()), clock);
     KubernetesVersion version = serverVersion(client);
     operator.register(
-        new BuildkitBuilderReconciler(new BuilderPlanner(tlsPlanner, version, clock, settings.resync(), settings.operatorNamespace()),
+        new BuildkitBuilderReconciler(new BuilderPlanner(tlsPlanner, version, clock, settings.resync(), settings.operatorNamespace(),
+            settings.clusterDomain()),
             events, new BuilderMetrics(meters), clock, settings.operatorNamespace(), settings.namespaces()),
         o -> {
           o.withRetry(retry()).withReconciliationMaxInterval(settings.resync());

@@ -31,11 +31,11 @@ class BuilderPlannerTest {
 
   BuilderPlanner planner(KubernetesVersion version) {
     return new BuilderPlanner(new TlsMaterialPlanner(new CertificateIssuer(clock, new SecureRandom()), clock), version, clock, RESYNC,
-        BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE);
+        BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE, BuilderPlanner.DEFAULT_CLUSTER_DOMAIN);
   }
 
   static BuilderPlanner.Observed fresh(BuildkitBuilder builder) {
-    return new BuilderPlanner.Observed(builder, TlsMaterialPlanner.Stored.empty(), Optional.empty(), List.of());
+    return new BuilderPlanner.Observed(builder, TlsMaterialPlanner.Stored.empty(), Optional.empty(), List.of(), Optional.empty());
   }
 
   /** What the next pass reads after this plan was applied. */
@@ -68,7 +68,7 @@ class BuilderPlannerTest {
         "Secret/buildkite.shared.ca", "Secret/shared-server-tls", "Secret/shared-client-tls", "ConfigMap/shared-config",
         "Service/shared", "Service/shared-pods", "StatefulSet/shared", "PodDisruptionBudget/shared", "NetworkPolicy/shared");
     assertThat(plan.objects().get(0).getMetadata().getNamespace()).as("the CA, out of the tenants' namespace")
-        .isEqualTo(BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE);
+        .isEqualTo(BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE, BuilderPlanner.DEFAULT_CLUSTER_DOMAIN);
     assertThat(plan.objects().subList(1, plan.objects().size())).allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo("buildkite"));
     assertThat(plan.announcements()).singleElement().satisfies(a -> {
       assertThat(a.type()).isEqualTo(EventPublisher.Type.Normal);
@@ -84,7 +84,7 @@ class BuilderPlannerTest {
     BuildkitBuilder builder = TestBuilders.builder("shared");
     BuilderPlanner.Plan first = planner.plan(fresh(builder));
     clock.advance(Duration.ofMinutes(30));
-    BuilderPlanner.Plan second = planner.plan(new BuilderPlanner.Observed(builder, stored(first), Optional.empty(), List.of()));
+    BuilderPlanner.Plan second = planner.plan(new BuilderPlanner.Observed(builder, stored(first), Optional.empty(), List.of(), Optional.empty()));
 
     assertThat(second.announcements()).isEmpty();
     assertThat(second.objects()).isEqualTo(first.objects());
@@ -106,7 +106,7 @@ class BuilderPlannerTest {
     BuilderPlanner.Plan plan = planner.plan(fresh(TestBuilders.builder("shared")));
     assertThat(plan.requeue()).isEqualTo(RESYNC);
     BuilderPlanner longResync = new BuilderPlanner(new TlsMaterialPlanner(new CertificateIssuer(clock, new SecureRandom()), clock),
-        KubernetesVersion.CURRENT, clock, Duration.ofDays(365), BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE);
+        KubernetesVersion.CURRENT, clock, Duration.ofDays(365), BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE, BuilderPlanner.DEFAULT_CLUSTER_DOMAIN);
     // default certificates: 2160h, renewed 360h before they expire
     assertThat(longResync.plan(fresh(TestBuilders.builder("shared"))).requeue()).isEqualTo(Duration.ofHours(1800));
   }
@@ -125,8 +125,33 @@ class BuilderPlannerTest {
     StatefulSet observed = new StatefulSetBuilder().withNewMetadata().withName("shared").endMetadata()
         .withNewStatus().withReplicas(2).withReadyReplicas(2).withUpdatedReplicas(2).endStatus().build();
     BuilderPlanner.Plan plan = planner.plan(new BuilderPlanner.Observed(builder, TlsMaterialPlanner.Stored.empty(),
-        Optional.of(observed), List.of("shared-1", "shared-1", "shared-0")));
+        Optional.of(observed), List.of("shared-1", "shared-1", "shared-0"), Optional.empty()));
     assertThat(plan.conditions()).extracting(Conditions.Desired::reason).contains(Reason.ALL_REPLICAS_READY, Reason.ROLLOUT_COMPLETE);
     assertThat(plan.status().getProfilesPerReplica()).containsEntry("shared-0", 1).containsEntry("shared-1", 2);
+  }
+
+  @Test
+  void anExposedBuilderOwnsAGatewayAndOneNoLongerExposedRemovesIt() {
+    BuildkitBuilder exposed = TestBuilders.exposed("shared", s -> {});
+    BuilderPlanner.Plan plan = planner.plan(fresh(exposed));
+    assertThat(plan.objects()).extracting(o -> o.getMetadata().getName()).contains("shared-gateway");
+    assertThat(plan.removals()).isEmpty();
+    assertThat(plan.conditions()).anySatisfy(c -> assertThat(c.reason()).isEqualTo(Reason.LOAD_BALANCER_PENDING));
+    assertThat(plan.status().getExternalEndpoint()).isNull();
+
+    io.fabric8.kubernetes.api.model.Service lb = new io.fabric8.kubernetes.api.model.ServiceBuilder().withNewMetadata()
+        .withName("shared-gateway").endMetadata().withNewStatus().withNewLoadBalancer().addNewIngress()
+        .withHostname("k8s-buildkit-shared-0123.elb.eu-west-1.amazonaws.com").endIngress().endLoadBalancer().endStatus().build();
+    BuilderPlanner.Plan provisioned = planner.plan(new BuilderPlanner.Observed(exposed, stored(plan), Optional.empty(), List.of(),
+        Optional.of(lb)));
+    assertThat(provisioned.status().getExternalEndpoint()).isEqualTo("tcp://k8s-buildkit-shared-0123.elb.eu-west-1.amazonaws.com:1234");
+    assertThat(provisioned.conditions()).anySatisfy(c -> assertThat(c.reason()).isEqualTo(Reason.LOAD_BALANCER_READY));
+
+    BuilderPlanner.Plan internal = planner.plan(fresh(TestBuilders.builder("shared")));
+    assertThat(internal.objects()).extracting(o -> o.getMetadata().getName()).doesNotContain("shared-gateway");
+    assertThat(internal.removals()).extracting(BuilderPlanner.Removal::name).containsOnly("shared-gateway");
+    assertThat(internal.removals()).hasSize(5);
+    assertThat(internal.status().getExternalEndpoint()).isNull();
+    assertThat(internal.conditions()).anySatisfy(c -> assertThat(c.reason()).isEqualTo(Reason.CLUSTER_INTERNAL));
   }
 }

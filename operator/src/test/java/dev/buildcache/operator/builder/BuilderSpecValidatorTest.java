@@ -57,4 +57,28 @@ class BuilderSpecValidatorTest {
     assertThat(BuilderSpecValidator.validate(TestBuilders.builder("1shared"))).singleElement().asString()
         .contains("starting with a letter");
   }
+
+  @Test
+  void ipBlocksAreCidrsAndAnExposedBuilderNeedsThem() {
+    assertThat(BuilderSpecValidator.cidrProblem("10.0.0.0/16")).isNull();
+    assertThat(BuilderSpecValidator.cidrProblem("fd00::/8")).isNull();
+    assertThat(BuilderSpecValidator.cidrProblem("10.0.0.0")).contains("e.g. 10.0.0.0/16");
+    assertThat(BuilderSpecValidator.cidrProblem("10.0.0.300/16")).contains("at most 255");
+    assertThat(BuilderSpecValidator.cidrProblem("10.0.0.0/33")).contains("/32");
+    assertThat(BuilderSpecValidator.cidrProblem("example.com/16")).contains("not a CIDR");
+    assertThat(errors(s -> {
+      s.setClients(new BuildkitBuilderSpec.ClientsSpec());
+      s.getClients().setIpBlocks(java.util.List.of("10.0.0.0/16", "vpc"));
+    })).singleElement().asString().startsWith("spec.clients.ipBlocks[1]: 'vpc' is not a CIDR");
+    assertThat(errors(s -> {
+      s.setExposure(new BuildkitBuilderSpec.ExposureSpec());
+      s.getExposure().setType(BuildkitBuilderSpec.ExposureSpec.Type.LoadBalancer);
+      s.getExposure().setGatewayReplicas(0);
+    })).extracting(Object::toString).anySatisfy(e -> assertThat(e).startsWith("spec.clients.ipBlocks: is required with spec.exposure.type LoadBalancer"))
+        .anySatisfy(e -> assertThat(e).startsWith("spec.exposure.gatewayReplicas: must be between 1 and 10"));
+    assertThat(errors(s -> {
+      s.setExposure(new BuildkitBuilderSpec.ExposureSpec());
+      s.getExposure().setType(BuildkitBuilderSpec.ExposureSpec.Type.ClusterInternal);
+    })).isEmpty();
+  }
 }

@@ -21,4 +21,17 @@ public final class TestBuilders {
     customize.accept(builder.getSpec());
     return builder;
   }
+
+  /** A builder exposed through its gateway to agents in {@code ipBlocks} (default 10.0.0.0/16). */
+  public static BuildkitBuilder exposed(String name, Consumer<BuildkitBuilderSpec> customize) {
+    return builder(name, s -> {
+      BuildkitBuilderSpec.ExposureSpec exposure = new BuildkitBuilderSpec.ExposureSpec();
+      exposure.setType(BuildkitBuilderSpec.ExposureSpec.Type.LoadBalancer);
+      s.setExposure(exposure);
+      BuildkitBuilderSpec.ClientsSpec clients = new BuildkitBuilderSpec.ClientsSpec();
+      clients.setIpBlocks(java.util.List.of("10.0.0.0/16"));
+      s.setClients(clients);
+      customize.accept(s);
+    });
+  }
 }

@@ -6,6 +6,8 @@ public enum ConditionType {
   PROGRESSING("Progressing"),
   DEGRADED("Degraded", false),
   CERTIFICATES_READY("CertificatesReady"),
+  /** Builders: whether agents outside the cluster have an address (spec.exposure); False while in-cluster only. */
+  EXTERNALLY_REACHABLE("ExternallyReachable"),
   VALID("Valid"),
   BUILDER_ASSIGNED("BuilderAssigned"),
   GC_SUCCEEDED("GcSucceeded"),

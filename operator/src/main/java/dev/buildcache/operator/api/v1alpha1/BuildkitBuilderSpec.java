@@ -71,6 +71,10 @@ public class BuildkitBuilderSpec {
   @JsonPropertyDescription("Registry mirrors, by registry host: {\"docker.io\": [\"mirror.example:5000\"]}.")
   private Map<String, List<String>> registryMirrors = new LinkedHashMap<>();
 
+  @JsonPropertyDescription("Who outside the cluster reaches the builders. Unset: in-cluster clients only. LoadBalancer: one "
+      + "TCP load balancer and a TLS-passthrough gateway that routes each profile's server name to its sticky endpoint.")
+  private ExposureSpec exposure;
+
   public Integer getReplicas() { return replicas; }
   public void setReplicas(Integer replicas) { this.replicas = replicas; }
   public String getImage() { return image; }
@@ -97,6 +101,62 @@ public class BuildkitBuilderSpec {
   public void setScheduling(SchedulingSpec scheduling) { this.scheduling = scheduling; }
   public Map<String, List<String>> getRegistryMirrors() { return registryMirrors; }
   public void setRegistryMirrors(Map<String, List<String>> registryMirrors) { this.registryMirrors = registryMirrors; }
+  public ExposureSpec getExposure() { return exposure; }
+  public void setExposure(ExposureSpec exposure) { this.exposure = exposure; }
+
+  /** Whether agents outside the cluster reach this builder through its gateway. */
+  public boolean exposed() {
+    return exposure != null && exposure.getType() == ExposureSpec.Type.LoadBalancer;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ExposureSpec {
+    public enum Type { ClusterInternal, LoadBalancer }
+
+    /** The gateway's default image: HAProxy's long-term-support branch, which the rendered configuration is tested on. */
+    public static final String DEFAULT_GATEWAY_IMAGE = "docker.io/library/haproxy:3.0";
+
+    @Default("ClusterInternal")
+    @JsonPropertyDescription("ClusterInternal: only the in-cluster Services. LoadBalancer: also a TCP load balancer in front of "
+        + "a TLS-passthrough gateway; each profile is reached by its own server name, and TLS stays end to end.")
+    private Type type = Type.ClusterInternal;
+
+    @Default("internal")
+    @Pattern("^(internal|internet-facing)$")
+    @JsonPropertyDescription("The load balancer's scheme: internal (reachable from the VPC and its peers only) or internet-facing.")
+    private String scheme = "internal";
+
+    @JsonPropertyDescription("More annotations of the load balancer Service, e.g. service.beta.kubernetes.io/aws-load-balancer-subnets; "
+        + "they are added to the AWS Load Balancer Controller NLB annotations the operator sets.")
+    private Map<String, String> serviceAnnotations;
+
+    @Min(1)
+    @Max(10)
+    @Default("2")
+    @JsonPropertyDescription("Gateway pods (HAProxy). Two or more keep the load balancer served while one is replaced.")
+    private Integer gatewayReplicas = 2;
+
+    @Default(DEFAULT_GATEWAY_IMAGE)
+    @Size(min = 1)
+    @JsonPropertyDescription("Gateway image: HAProxy 2.6 or later.")
+    private String gatewayImage = DEFAULT_GATEWAY_IMAGE;
+
+    @JsonPropertyDescription("Compute resources of the gateway container. Unset: 50m CPU, 64Mi memory requested, 256Mi limit.")
+    private ResourceRequirements gatewayResources;
+
+    public Type getType() { return type; }
+    public void setType(Type type) { this.type = type; }
+    public String getScheme() { return scheme; }
+    public void setScheme(String scheme) { this.scheme = scheme; }
+    public Map<String, String> getServiceAnnotations() { return serviceAnnotations; }
+    public void setServiceAnnotations(Map<String, String> serviceAnnotations) { this.serviceAnnotations = serviceAnnotations; }
+    public Integer getGatewayReplicas() { return gatewayReplicas; }
+    public void setGatewayReplicas(Integer gatewayReplicas) { this.gatewayReplicas = gatewayReplicas; }
+    public String getGatewayImage() { return gatewayImage; }
+    public void setGatewayImage(String gatewayImage) { this.gatewayImage = gatewayImage; }
+    public ResourceRequirements getGatewayResources() { return gatewayResources; }
+    public void setGatewayResources(ResourceRequirements gatewayResources) { this.gatewayResources = gatewayResources; }
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class StorageSpec {
@@ -198,10 +258,16 @@ public class BuildkitBuilderSpec {
     @JsonPropertyDescription("Pods that may connect (a Kubernetes label selector). Unset: every pod of the selected namespaces.")
     private io.fabric8.kubernetes.api.model.LabelSelector podSelector;
 
+    @JsonPropertyDescription("Address ranges (CIDR) whose hosts may connect, e.g. the VPC of EC2 agents: the daemons and, with "
+        + "spec.exposure.type LoadBalancer, the gateway and the load balancer's source ranges. Required with LoadBalancer.")
+    private List<String> ipBlocks;
+
     public io.fabric8.kubernetes.api.model.LabelSelector getNamespaceSelector() { return namespaceSelector; }
     public void setNamespaceSelector(io.fabric8.kubernetes.api.model.LabelSelector namespaceSelector) { this.namespaceSelector = namespaceSelector; }
     public io.fabric8.kubernetes.api.model.LabelSelector getPodSelector() { return podSelector; }
     public void setPodSelector(io.fabric8.kubernetes.api.model.LabelSelector podSelector) { this.podSelector = podSelector; }
+    public List<String> getIpBlocks() { return ipBlocks; }
+    public void setIpBlocks(List<String> ipBlocks) { this.ipBlocks = ipBlocks; }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -25,6 +25,9 @@ public class BuildkitBuilderStatus implements dev.buildcache.operator.api.status
   private String endpoint;
   @JsonPropertyDescription("Name the server certificate is issued for; pass it as the remote driver's servername.")
   private String serverName;
+  @JsonPropertyDescription("With spec.exposure.type LoadBalancer, the load balancer's address for agents outside the cluster, "
+      + "tcp://<host>:1234, once the cloud has provisioned it; each profile is reached there by its own server name.")
+  private String externalEndpoint;
   @JsonPropertyDescription("Secret with ca.pem, cert.pem and key.pem for CI agents.")
   private String clientSecretName;
   @JsonPropertyDescription("When the builder's certificates expire; the operator renews them before spec.tls.renewBefore.")
@@ -46,6 +49,8 @@ public class BuildkitBuilderStatus implements dev.buildcache.operator.api.status
   public void setEndpoint(String endpoint) { this.endpoint = endpoint; }
   public String getServerName() { return serverName; }
   public void setServerName(String serverName) { this.serverName = serverName; }
+  public String getExternalEndpoint() { return externalEndpoint; }
+  public void setExternalEndpoint(String externalEndpoint) { this.externalEndpoint = externalEndpoint; }
   public String getClientSecretName() { return clientSecretName; }
   public void setClientSecretName(String clientSecretName) { this.clientSecretName = clientSecretName; }
   public CertificatesStatus getCertificates() { return certificates; }

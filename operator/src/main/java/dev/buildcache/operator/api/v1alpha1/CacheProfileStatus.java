@@ -23,6 +23,9 @@ public class CacheProfileStatus implements dev.buildcache.operator.api.status.Co
   private String agentConfig;
   @JsonPropertyDescription("The same, for buildx by hand: the docker buildx create and docker buildx build lines.")
   private BuildxCommands buildx;
+  @JsonPropertyDescription("For agents outside the cluster, when the builder is exposed (spec.exposure) and its load balancer "
+      + "has an address: where they connect, the server name that routes them to this profile's replica, and their step.")
+  private ExternalAccess external;
   @JsonPropertyDescription("The last registry cache GC run: when, what started it, what it found and deleted.")
   private GcRunStatus lastGc;
   @JsonPropertyDescription("When the next scheduled GC run is due (RFC 3339, UTC); unset while suspended or invalid.")
@@ -46,6 +49,8 @@ public class CacheProfileStatus implements dev.buildcache.operator.api.status.Co
   public void setAgentConfig(String agentConfig) { this.agentConfig = agentConfig; }
   public BuildxCommands getBuildx() { return buildx; }
   public void setBuildx(BuildxCommands buildx) { this.buildx = buildx; }
+  public ExternalAccess getExternal() { return external; }
+  public void setExternal(ExternalAccess external) { this.external = external; }
   public GcRunStatus getLastGc() { return lastGc; }
   public void setLastGc(GcRunStatus lastGc) { this.lastGc = lastGc; }
   public String getNextGcTime() { return nextGcTime; }
@@ -54,6 +59,37 @@ public class CacheProfileStatus implements dev.buildcache.operator.api.status.Co
   public void setLastHandledGcRequest(String lastHandledGcRequest) { this.lastHandledGcRequest = lastHandledGcRequest; }
   public List<Condition> getConditions() { return conditions; }
   public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ExternalAccess {
+    @JsonPropertyDescription("The builder's load balancer, tcp://<host>:1234, shared by all its profiles.")
+    private String endpoint;
+    @JsonPropertyDescription("This profile's server name, <profile>.<builder>.<namespace>.buildcache.internal: sent as SNI, it "
+        + "routes to this profile's replica; the server certificate covers it. Not resolvable: agents dial the endpoint.")
+    private String serverName;
+    @JsonPropertyDescription("The docker-compose-buildkite-plugin v5 step for agents outside the cluster.")
+    private String agentConfig;
+    @JsonPropertyDescription("The docker buildx create line for agents outside the cluster.")
+    private String buildxCreate;
+
+    public ExternalAccess() {}
+
+    public ExternalAccess(String endpoint, String serverName, String agentConfig, String buildxCreate) {
+      this.endpoint = endpoint;
+      this.serverName = serverName;
+      this.agentConfig = agentConfig;
+      this.buildxCreate = buildxCreate;
+    }
+
+    public String getEndpoint() { return endpoint; }
+    public void setEndpoint(String endpoint) { this.endpoint = endpoint; }
+    public String getServerName() { return serverName; }
+    public void setServerName(String serverName) { this.serverName = serverName; }
+    public String getAgentConfig() { return agentConfig; }
+    public void setAgentConfig(String agentConfig) { this.agentConfig = agentConfig; }
+    public String getBuildxCreate() { return buildxCreate; }
+    public void setBuildxCreate(String buildxCreate) { this.buildxCreate = buildxCreate; }
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class GcRunStatus {

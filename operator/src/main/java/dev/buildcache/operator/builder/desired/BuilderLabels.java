@@ -32,6 +32,22 @@ public final class BuilderLabels {
     return labels;
   }
 
+  /** Labels that select a builder's gateway pods: never the daemons' selector, so no builder Service or budget picks them. */
+  public static Map<String, String> gatewaySelector(String builderName) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(NAME_KEY, "buildcache-gateway");
+    labels.put(INSTANCE_KEY, builderName);
+    return labels;
+  }
+
+  public static Map<String, String> gatewayCommon(String builderName) {
+    Map<String, String> labels = gatewaySelector(builderName);
+    labels.put(COMPONENT_KEY, "gateway");
+    labels.put(PART_OF_KEY, "buildcache");
+    labels.put(MANAGED_BY_KEY, MANAGED_BY_VALUE);
+    return labels;
+  }
+
   public static String selectorString(String builderName) {
     StringBuilder out = new StringBuilder();
     selector(builderName).forEach((k, v) -> out.append(out.length() == 0 ? "" : ",").append(k).append('=').append(v));

@@ -28,18 +28,34 @@ public record BuilderNames(String name, String namespace) {
   public String podDisruptionBudget() { return name; }
   public String networkPolicy() { return name; }
   public String pod(int ordinal) { return name + "-" + ordinal; }
+  /** The TLS-passthrough gateway's Deployment, Service, ConfigMap, PodDisruptionBudget and NetworkPolicy. */
+  public String gateway() { return name + "-gateway"; }
+
+  /**
+   * Where server names for agents outside the cluster live: {@code <builder>.<namespace>.buildcache.internal}. A
+   * private name ({@code .internal} is reserved for private use), resolved by nobody: agents dial the load balancer
+   * and send {@code <profile>.}this as SNI; the gateway maps it to the profile's Service, and the server certificate
+   * covers it with one wildcard scoped to this builder.
+   */
+  public String externalDomain() { return name + "." + namespace + ".buildcache.internal"; }
+
+  /** The server name (SNI) an agent outside the cluster uses for one profile. */
+  public String externalServerName(String profile) { return profile + "." + externalDomain(); }
 
   /** The name clients verify the server certificate against (the remote driver's {@code servername}). */
   public String serverName() { return service() + "." + namespace + ".svc"; }
 
   public String endpoint() { return "tcp://" + serverName() + ":" + GRPC_PORT; }
 
-  /** DNS names the server certificate covers: the Service in every short form, and every pod via a wildcard. */
+  /**
+   * DNS names the server certificate covers: the Service in every short form, every pod via a wildcard, and every
+   * profile's external server name via another (always, so that exposing a builder later re-issues nothing).
+   */
   public java.util.List<String> serverDnsNames() {
     String svc = service();
     String pods = headlessService() + "." + namespace + ".svc";
     return java.util.List.of(
         svc, svc + "." + namespace, serverName(), serverName() + ".cluster.local",
-        "*." + pods, "*." + pods + ".cluster.local");
+        "*." + pods, "*." + pods + ".cluster.local", "*." + externalDomain());
   }
 }

@@ -10,7 +10,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 
 /**
- * Admits gRPC only from {@code spec.clients} (default: every pod of the builder's namespace) and the metrics port only
+ * Admits gRPC only from {@code spec.clients} (default: every pod of the builder's namespace; plus its ipBlocks and, when
+ * exposed, the builder's gateway) and the metrics port only
  * from {@code spec.metrics.scrapers} (default: the namespace named {@code monitoring} and namespaces labelled
  * {@code buildcache.dev/metrics-scraper=true}): buildkitd serves {@code /debug/pprof} and {@code /debug/requests} on the
  * same port as {@code /metrics}, with no way to split them. mTLS is the real gate for gRPC; this keeps the daemons off
@@ -31,7 +32,7 @@ public final class NetworkPolicyFactory {
         .withNewPodSelector().withMatchLabels(BuilderLabels.selector(names.name())).endPodSelector()
         .withPolicyTypes("Ingress")
         .addNewIngress()
-        .withFrom(clientPeer(builder.getSpec().getClients()))
+        .withFrom(clients(builder))
         .addNewPort().withProtocol("TCP").withPort(new IntOrString(BuilderNames.GRPC_PORT)).endPort()
         .endIngress()
         .addNewIngress()
@@ -54,6 +55,25 @@ public final class NetworkPolicyFactory {
             .addToMatchLabels("kubernetes.io/metadata.name", "monitoring").endNamespaceSelector().build(),
         new NetworkPolicyPeerBuilder().withNewNamespaceSelector()
             .addToMatchLabels(SCRAPER_LABEL, "true").endNamespaceSelector().build());
+  }
+
+  /**
+   * Who may open gRPC connections: the selected pods, the ipBlocks, and, on an exposed builder, its gateway pods
+   * (which forward the builds of agents outside the cluster).
+   */
+  static java.util.List<NetworkPolicyPeer> clients(BuildkitBuilder builder) {
+    ClientsSpec clients = builder.getSpec().getClients();
+    java.util.List<NetworkPolicyPeer> peers = new java.util.ArrayList<>();
+    peers.add(clientPeer(clients));
+    if (clients != null && clients.getIpBlocks() != null) {
+      clients.getIpBlocks().forEach(cidr -> peers.add(new NetworkPolicyPeerBuilder()
+          .withIpBlock(new io.fabric8.kubernetes.api.model.networking.v1.IPBlockBuilder().withCidr(cidr).build()).build()));
+    }
+    if (builder.getSpec().exposed()) {
+      peers.add(new NetworkPolicyPeerBuilder().withNewPodSelector()
+          .withMatchLabels(BuilderLabels.gatewaySelector(builder.getMetadata().getName())).endPodSelector().build());
+    }
+    return peers;
   }
 
   private static NetworkPolicyPeer clientPeer(ClientsSpec clients) {

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CrdDescriptionsTest {
   static final Path CRDS = Path.of(System.getProperty("buildcache.crds.dir", "../crds"));
   static final Set<String> KUBERNETES_TYPES = Set.of("spec.clients.namespaceSelector", "spec.clients.podSelector", "spec.metrics.scrapers",
-      "spec.resources", "spec.scheduling.affinity", "spec.scheduling.tolerations", "status.conditions");
+      "spec.resources", "spec.exposure.gatewayResources", "spec.scheduling.affinity", "spec.scheduling.tolerations", "status.conditions");
 
   @ParameterizedTest
   @ValueSource(strings = {"buildkitbuilders.buildcache.dev-v1.yml", "cacheprofiles.buildcache.dev-v1.yml"})

@@ -135,7 +135,7 @@ class BuilderDesiredStateTest {
     assertThat(names.endpoint()).isEqualTo("tcp://shared.buildkite.svc:1234");
     assertThat(names.serverDnsNames()).containsExactly(
         "shared", "shared.buildkite", "shared.buildkite.svc", "shared.buildkite.svc.cluster.local",
-        "*.shared-pods.buildkite.svc", "*.shared-pods.buildkite.svc.cluster.local");
+        "*.shared-pods.buildkite.svc", "*.shared-pods.buildkite.svc.cluster.local", "*.shared.buildkite.buildcache.internal");
   }
 
   @Test
