@@ -139,21 +139,6 @@ class TlsHandshakeTest {
   }
 
   static SSLContext context(KeyAndCertificate identity, String trustBundle) throws Exception {
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    keys.setKeyEntry("identity", identity.key(), new char[0], new Certificate[] {identity.certificate()});
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(keys, new char[0]);
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    int i = 0;
-    for (X509Certificate ca : Pem.certificates(trustBundle)) {
-      trust.setCertificateEntry("ca" + i++, ca);
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext context = SSLContext.getInstance("TLSv1.3");
-    context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
-    return context;
+    return dev.buildcache.operator.testing.TestTls.context(identity, trustBundle);
   }
 }

@@ -27,6 +27,7 @@ public final class GatewayConfigFactory {
   public static final String HEALTH_PATH = "/healthz";
   /** A build can be silent for long (a quiet compile step); TCP keepalives, not this, find dead peers. */
   static final Duration IDLE_TIMEOUT = Duration.ofHours(12);
+  static final int MAX_CONNECTIONS = 4096;
 
   private GatewayConfigFactory() {}
 
@@ -60,7 +61,9 @@ public final class GatewayConfigFactory {
         .append(serviceSuffix).append(':').append(env.servicePort()).append('\n');
     out.append("global\n");
     out.append("  log stdout format raw local0 info\n");
-    out.append("  maxconn 20000\n");
+    // Builds hold one connection each for their whole length: 4,096 is many builders' worth. HAProxy needs about two
+    // descriptors per connection and refuses to start when the limit is lower (20,000 failed at a limit of 20,000).
+    out.append("  maxconn ").append(MAX_CONNECTIONS).append('\n');
     // A stopping gateway (SIGUSR1 from the preStop hook) stops listening and lets running builds finish, up to this.
     out.append("  hard-stop-after ").append(drain.toSeconds()).append("s\n");
     out.append("resolvers cluster\n");

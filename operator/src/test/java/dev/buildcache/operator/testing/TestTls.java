@@ -1,0 +1,54 @@
+package dev.buildcache.operator.testing;
+
+import dev.buildcache.operator.tls.KeyAndCertificate;
+import dev.buildcache.operator.tls.Pem;
+import java.net.Socket;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+
+/** TLS the way buildx and buildkitd speak it: TLS 1.3, a certificate each side, the server name checked. */
+public final class TestTls {
+  private TestTls() {}
+
+  /** A context presenting {@code identity} and trusting the CAs of {@code trustBundle}. */
+  public static SSLContext context(KeyAndCertificate identity, String trustBundle) throws Exception {
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    keys.setKeyEntry("identity", identity.key(), new char[0], new Certificate[] {identity.certificate()});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, new char[0]);
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    int i = 0;
+    for (X509Certificate ca : Pem.certificates(trustBundle)) {
+      trust.setCertificateEntry("ca" + i++, ca);
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext context = SSLContext.getInstance("TLSv1.3");
+    context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
+    return context;
+  }
+
+  /**
+   * A client over {@code plain} as buildx's remote driver connects: SNI = {@code serverName}, and the server's
+   * certificate must be issued for that name.
+   */
+  public static SSLSocket client(SSLContext context, Socket plain, String serverName) throws Exception {
+    SSLSocket client = (SSLSocket) context.getSocketFactory().createSocket(plain, serverName, plain.getPort(), true);
+    SSLParameters params = client.getSSLParameters();
+    params.setEndpointIdentificationAlgorithm("HTTPS");
+    params.setServerNames(List.of(new SNIHostName(serverName)));
+    client.setSSLParameters(params);
+    return client;
+  }
+}
