@@ -96,7 +96,7 @@ class DeployManifestsIT {
   }
 
   @Test
-  void eksPolicyGrantsExactlyTheEcrOperationsTheGcCalls() throws Exception {
+  void eksPolicyGrantsExactlyTheAwsOperationsTheOperatorCalls() throws Exception {
     JsonNode sa = Kustomize.find(Kustomize.render("eks"), "ServiceAccount", "buildcache-operator");
     assertThat(sa.path("metadata").path("annotations").path("eks.amazonaws.com/role-arn").asText()).startsWith("arn:aws:iam::");
 
@@ -120,6 +120,19 @@ class DeployManifestsIT {
       }
     } finally {
       EcrProtocolServer.clearSdkEndpoints();
+    }
+    // Client bundles of an exposed builder, against the Secrets Manager server, which checks the same policy: created,
+    // found current after a restart, updated on renewal.
+    try (var secrets = new dev.buildcache.operator.testing.SecretsManagerProtocolServer(java.time.Clock.systemUTC())) {
+      String name = dev.buildcache.operator.bundles.BundleSecretNames.of(dev.buildcache.operator.bundles.BundleSecretNames.DEFAULT_TEMPLATE)
+          .name("buildkite", "shared", "web");
+      for (var bundle : List.of(new dev.buildcache.operator.bundles.ClientBundle("CA", "C1", "K1"),
+          new dev.buildcache.operator.bundles.ClientBundle("CA", "C2", "K2"))) {
+        try (var publisher = new dev.buildcache.operator.bundles.SecretsManagerPublisher(secrets.endpoint())) {
+          publisher.publish("eu-west-1", null, name, "buildkite/shared", "buildkite/web", bundle);
+        }
+      }
+      secrets.calls().forEach(c -> called.add("secretsmanager:" + c.operation()));
     }
     JsonNode policy = new ObjectMapper().readTree(Files.readString(Kustomize.DEPLOY.resolve("eks/iam-policy.json")));
     Set<String> granted = new TreeSet<>();

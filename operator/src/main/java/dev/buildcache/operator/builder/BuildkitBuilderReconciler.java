@@ -50,14 +50,17 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
   private final StatusWriter<BuildkitBuilderStatus, BuildkitBuilder> status;
   private final BuilderMetrics metrics;
   private final EventPublisher events;
+  private final ClientBundlePublishing bundles;
   private InformerEventSource<CacheProfile, BuildkitBuilder> profiles;
 
   /**
    * @param operatorNamespace where the builders' CA Secrets are kept
    * @param namespaces the namespaces watched; empty: all
+   * @param bundles publishes exposed builders' client bundles to AWS Secrets Manager
    */
   public BuildkitBuilderReconciler(BuilderPlanner planner, EventPublisher events, BuilderMetrics metrics, Clock clock,
-      String operatorNamespace, Set<String> namespaces) {
+      String operatorNamespace, Set<String> namespaces, ClientBundlePublishing bundles) {
+    this.bundles = bundles;
     this.objects = new BuilderObjects(FIELD_MANAGER, operatorNamespace);
     this.watched = ns -> namespaces.isEmpty() || namespaces.contains(ns);
     this.housekeeping = new AtMostEvery(HOUSEKEEPING_INTERVAL, clock);
@@ -107,12 +110,22 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     // What the apply did (a CA re-issued, certificates renewed) happened, whatever the status write below meets: a
     // 409 there must not swallow it, and the next pass, seeing the new Secrets, has nothing to say about it.
     plan.announcements().forEach(a -> events.publish(builder, a.type(), a.reason(), a.message()));
-    status.write(builder, plan.status(), plan.conditions(), List.of(), context);
+    List<dev.buildcache.operator.api.status.Conditions.Desired> conditions = new ArrayList<>(plan.conditions());
+    ClientBundlePublishing.Result published = ClientBundlePublishing.notConfigured();
+    if (plan.valid()) {
+      published = bundles.publish(builder, plan.tls(), profiles.list(names.namespace(),
+          p -> names.name().equals(builderOf(p)) && assignedReplica(p) != null).map(p -> p.getMetadata().getName()).sorted().toList());
+      conditions.add(published.condition());
+    }
+    status.write(builder, plan.status(), conditions, List.of(), context);
     if (plan.valid()) {
       metrics.observe(builder, plan.status(), plan.tls());
     }
     metrics.reconciled(plan.valid() ? "applied" : "invalid");
-    return UpdateControl.<BuildkitBuilder>noUpdate().rescheduleAfter(plan.requeue());
+    // a bundle that could not be published is tried again soon, not at the next certificate change
+    java.time.Duration requeue = published.failed() && plan.requeue().compareTo(BuilderPlanner.MIN_REQUEUE) > 0
+        ? BuilderPlanner.MIN_REQUEUE : plan.requeue();
+    return UpdateControl.<BuildkitBuilder>noUpdate().rescheduleAfter(requeue);
   }
 
   /**

@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.buildcache.operator.bundles.BundleSecretNames;
 import dev.buildcache.operator.tenancy.RepositoryAccess;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,6 +29,9 @@ import picocli.CommandLine.Option;
     description = {"Run the operator. Connects with the in-cluster service account, or the current kubeconfig context."})
 public final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--namespace", paramLabel = "NS", description = "Watch only this namespace; repeatable. Default: all namespaces.")
   List<String> namespaces = List.of();
@@ -53,6 +57,15 @@ public final class RunCommand implements Callable<Integer> {
       description = "The cluster's DNS domain, in which exposed builders' gateways resolve profile Services (default: ${DEFAULT-VALUE}).")
   String clusterDomain;
 
+  @Option(names = "--client-bundle-secret-template", paramLabel = "TEMPLATE", defaultValue = BundleSecretNames.DEFAULT_TEMPLATE,
+      description = "Names of the AWS Secrets Manager secrets that hold exposed builders' client bundles (spec.exposure.secretsManager); "
+          + "{namespace}, {builder} and {profile} are required (default: ${DEFAULT-VALUE}).")
+  String bundleSecretTemplate;
+
+  @Option(names = "--secrets-manager-endpoint-url", paramLabel = "URL",
+      description = "Secrets Manager API endpoint override, e.g. a VPC interface endpoint. Default: the regional endpoint.")
+  java.net.URI secretsManagerEndpoint;
+
   @Option(names = "--reconcile-threads", defaultValue = "10", description = "Concurrent reconciles (default: ${DEFAULT-VALUE}).")
   int reconcileThreads;
 
@@ -71,6 +84,14 @@ public final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--ecr-endpoint-url", paramLabel = "URL", description = "ECR API endpoint override, e.g. a VPC interface endpoint. Default: the regional endpoint.")
   java.net.URI ecrEndpoint;
+
+  private BundleSecretNames bundleSecretNames() {
+    try {
+      return BundleSecretNames.of(bundleSecretTemplate);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--client-bundle-secret-template: " + e.getMessage());
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -99,7 +120,7 @@ public final class RunCommand implements Callable<Integer> {
         new OperatorRuntime.Settings(watched, election, reconcileThreads, gcThreads, ecrEndpoint)
             .withRepositoryAccess(RepositoryAccess.parse(repositoryAccess))
             .withOperatorNamespace(ownNamespace)
-            .withClusterDomain(clusterDomain)
+            .withExternalAgents(new OperatorRuntime.ExternalAgents(clusterDomain, bundleSecretNames(), secretsManagerEndpoint))
             .withResync(dev.buildcache.operator.units.Durations.parse(resyncPeriod)));
     HealthServer health = new HealthServer(healthPort, runtime::isHealthy, meters);
     health.start();

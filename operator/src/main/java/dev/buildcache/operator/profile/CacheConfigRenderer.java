@@ -25,8 +25,13 @@ public final class CacheConfigRenderer {
    * @param endpoint the profile's sticky endpoint, {@code tcp://<builder>-<profile>.<ns>.svc:1234}
    * @param serverName the name the builder's certificate is issued for
    * @param assignedReplica the pod the endpoint points at, for the comment
+   * @param certsDir where the agent keeps the client bundle; null: the profile's spec.agent.certsDir
    */
-  public record Target(String builderName, String endpoint, String serverName, String assignedReplica) {}
+  public record Target(String builderName, String endpoint, String serverName, String assignedReplica, String certsDir) {
+    public Target(String builderName, String endpoint, String serverName, String assignedReplica) {
+      this(builderName, endpoint, serverName, assignedReplica, null);
+    }
+  }
 
   /**
    * Everything rendered. {@code cacheFrom} and {@code cacheTo} are BuildKit specs (what buildx takes); the plugin takes
@@ -62,6 +67,11 @@ public final class CacheConfigRenderer {
     }
   }
 
+  /** Where the profile's agents keep the client bundle (spec.agent.certsDir, by default /etc/buildcache/certs). */
+  public static String certsDir(CacheProfileSpec spec) {
+    return spec.getAgent() == null || spec.getAgent().getCertsDir() == null ? "/etc/buildcache/certs" : spec.getAgent().getCertsDir();
+  }
+
   public static Rendered render(CacheProfile profile, Target target) {
     CacheProfileSpec spec = profile.getSpec();
     CacheProfileSpec.CacheSpec cache = spec.getCache();
@@ -75,7 +85,7 @@ public final class CacheConfigRenderer {
         "type=registry,ref=" + repository + ":" + defaultTag);
     String cacheTo = "type=registry,ref=" + repository + ":" + branchTag
         + ",mode=max,image-manifest=true,oci-mediatypes=true,compression=" + compression;
-    String certs = spec.getAgent() == null || spec.getAgent().getCertsDir() == null ? "/etc/buildcache/certs" : spec.getAgent().getCertsDir();
+    String certs = target.certsDir() != null ? target.certsDir() : certsDir(spec);
     String driverOpt = "cacert=" + certs + "/ca.pem,cert=" + certs + "/cert.pem,key=" + certs + "/key.pem,servername=" + target.serverName();
     String builderName = builderName(profile, target.endpoint(), driverOpt);
     String service = spec.getAgent() == null || spec.getAgent().getService() == null ? profile.getMetadata().getName() : spec.getAgent().getService();

@@ -75,10 +75,13 @@ public class CacheProfileReconciler implements Reconciler<CacheProfile> {
   private final RepositoryPeers peerChanges = new RepositoryPeers();
   private final AtMostEvery housekeeping;
 
-  /** @param access which repositories each namespace's profiles may use */
+  /**
+   * @param access which repositories each namespace's profiles may use
+   * @param bundleSecrets names of the client bundles' secrets, which exposed builders publish
+   */
   public CacheProfileReconciler(ProfileGcExecutor gc, EventPublisher events, ProfileMetrics metrics, Clock clock, Duration maxRequeue,
-      RepositoryAccess access) {
-    this.planner = new ProfilePlanner(maxRequeue, access);
+      RepositoryAccess access, dev.buildcache.operator.bundles.BundleSecretNames bundleSecrets) {
+    this.planner = new ProfilePlanner(maxRequeue, access, bundleSecrets);
     this.gc = gc;
     // GC runs and lint findings announce themselves; the other conditions announce their changes.
     this.status = new StatusWriter<>(events, clock, CacheProfile::new, Set.of(ConditionType.GC_SUCCEEDED, ConditionType.LINT_CLEAN));

@@ -62,12 +62,15 @@ public final class ProfilePlanner {
 
   private final Duration maxRequeue;
   private final RepositoryAccess access;
+  private final dev.buildcache.operator.bundles.BundleSecretNames bundleSecrets;
 
   /**
    * @param maxRequeue the resync period: the longest a pass waits before the next one
    * @param access which repositories each namespace's profiles may use (the platform team's rules)
+   * @param bundleSecrets names of the client bundles' secrets in AWS Secrets Manager
    */
-  public ProfilePlanner(Duration maxRequeue, RepositoryAccess access) {
+  public ProfilePlanner(Duration maxRequeue, RepositoryAccess access, dev.buildcache.operator.bundles.BundleSecretNames bundleSecrets) {
+    this.bundleSecrets = bundleSecrets;
     this.maxRequeue = maxRequeue;
     this.access = access;
   }
@@ -132,7 +135,7 @@ public final class ProfilePlanner {
    * Points the profile's Service at its replica and renders the agent config. Without a builder (missing, or scaled
    * to zero) there is no Service and no endpoint; with its name taken, nothing is touched and the profile says so.
    */
-  private static Routing route(Observed o, CacheProfileStatus fields, List<Conditions.Desired> conditions) {
+  private Routing route(Observed o, CacheProfileStatus fields, List<Conditions.Desired> conditions) {
     CacheProfile profile = o.profile();
     String namespace = profile.getMetadata().getNamespace();
     String builderName = profile.getSpec().getBuilderRef().getName();
@@ -186,16 +189,28 @@ public final class ProfilePlanner {
    * step, dialling the load balancer with the profile's own server name, which the gateway routes to this profile's
    * Service (so to the same replica as in-cluster agents).
    */
-  static Optional<CacheProfileStatus.ExternalAccess> external(CacheProfile profile, BuildkitBuilder builder, BuilderNames names,
+  Optional<CacheProfileStatus.ExternalAccess> external(CacheProfile profile, BuildkitBuilder builder, BuilderNames names,
       ReplicaAssignment a) {
     String endpoint = builder.getStatus() == null ? null : builder.getStatus().getExternalEndpoint();
     if (builder.getSpec() == null || !builder.getSpec().exposed() || endpoint == null) {
       return Optional.empty();
     }
-    String serverName = names.externalServerName(profile.getMetadata().getName());
+    String name = profile.getMetadata().getName();
+    String namespace = profile.getMetadata().getNamespace();
+    String serverName = names.externalServerName(name);
+    // outside the cluster one agent holds the bundles of many profiles: each in its own directory
+    String certs = BundleHook.directory(CacheConfigRenderer.certsDir(profile.getSpec()), namespace, name);
     CacheConfigRenderer.Rendered rendered = CacheConfigRenderer.render(profile,
-        new CacheConfigRenderer.Target(names.name(), endpoint, serverName, a.firstChoicePod()));
-    return Optional.of(new CacheProfileStatus.ExternalAccess(endpoint, serverName, rendered.agentConfig(), rendered.buildxCreate()));
+        new CacheConfigRenderer.Target(names.name(), endpoint, serverName, a.firstChoicePod(), certs));
+    CacheProfileStatus.ExternalAccess access =
+        new CacheProfileStatus.ExternalAccess(endpoint, serverName, rendered.agentConfig(), rendered.buildxCreate());
+    var secretsManager = builder.getSpec().getExposure().getSecretsManager();
+    if (secretsManager != null) {
+      String secret = bundleSecrets.name(namespace, names.name(), name);
+      access.setClientBundleSecret(secret);
+      access.setEnvironmentHook(BundleHook.render(secret, secretsManager.getRegion(), certs) + "\n" + CacheTags.HOOK + "\n");
+    }
+    return Optional.of(access);
   }
 
   private static void clearEndpoint(CacheProfileStatus fields) {

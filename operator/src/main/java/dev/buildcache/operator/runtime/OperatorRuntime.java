@@ -1,6 +1,9 @@
 package dev.buildcache.operator.runtime;
 
 import dev.buildcache.operator.builder.BuilderPlanner;
+import dev.buildcache.operator.builder.ClientBundlePublishing;
+import dev.buildcache.operator.bundles.BundleSecretNames;
+import dev.buildcache.operator.bundles.SecretsManagerPublisher;
 import dev.buildcache.operator.kernel.Failures;
 import dev.buildcache.operator.builder.BuildkitBuilderReconciler;
 import dev.buildcache.operator.builder.desired.KubernetesVersion;
@@ -40,7 +43,7 @@ public final class OperatorRuntime implements AutoCloseable {
    */
   public record Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads, int gcThreads,
       URI ecrEndpoint, GcStateStore gcState, Duration resync, RepositoryAccess repositoryAccess, String operatorNamespace,
-      String clusterDomain) {
+      ExternalAgents externalAgents) {
     public static final int DEFAULT_GC_THREADS = 2;
     /** Every resource is reconciled at least this often, so drift that no watched event shows is repaired too. */
     public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(10);
@@ -48,7 +51,7 @@ public final class OperatorRuntime implements AutoCloseable {
     /** With the GC's memory in this process ({@link InMemoryGcStateStore}) and the default resync. */
     public Settings(Set<String> namespaces, LeaderElection leaderElection, int reconcileThreads, int gcThreads, URI ecrEndpoint) {
       this(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, null, DEFAULT_RESYNC, RepositoryAccess.byNamespace(),
-          BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE, BuilderPlanner.DEFAULT_CLUSTER_DOMAIN);
+          BuilderPlanner.DEFAULT_OPERATOR_NAMESPACE, ExternalAgents.defaults());
     }
 
     public static Settings defaults() {
@@ -56,37 +59,52 @@ public final class OperatorRuntime implements AutoCloseable {
     }
 
     public Settings withEcrEndpoint(URI endpoint) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, endpoint, gcState, resync, repositoryAccess, operatorNamespace, clusterDomain);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, endpoint, gcState, resync, repositoryAccess, operatorNamespace, externalAgents);
     }
 
     /** The GC's memory of each repository; the demo hands in one that already remembers its history. */
     public Settings withGcState(GcStateStore store) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, store, resync, repositoryAccess, operatorNamespace, clusterDomain);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, store, resync, repositoryAccess, operatorNamespace, externalAgents);
     }
 
     public Settings withResync(Duration period) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, period, repositoryAccess, operatorNamespace, clusterDomain);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, period, repositoryAccess, operatorNamespace, externalAgents);
     }
 
     /** Watch only these namespaces (namespaced mode); empty: all. */
     public Settings withNamespaces(Set<String> watched) {
-      return new Settings(watched, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, repositoryAccess, operatorNamespace, clusterDomain);
+      return new Settings(watched, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, repositoryAccess, operatorNamespace, externalAgents);
     }
 
     /** The namespace the operator runs in: where it keeps each builder's CA Secret. */
     public Settings withOperatorNamespace(String namespace) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, repositoryAccess, namespace, clusterDomain);
-    }
-
-    /** The cluster's DNS domain, in which the gateways of exposed builders resolve profile Services. */
-    public Settings withClusterDomain(String domain) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, repositoryAccess,
-          operatorNamespace, domain);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, repositoryAccess, namespace, externalAgents);
     }
 
     /** Which repositories each namespace's profiles may prune (default: {@link RepositoryAccess#byNamespace()}). */
     public Settings withRepositoryAccess(RepositoryAccess access) {
-      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, access, operatorNamespace, clusterDomain);
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, access, operatorNamespace, externalAgents);
+    }
+
+    /** How agents outside the cluster reach exposed builders and get their client bundles. */
+    public Settings withExternalAgents(ExternalAgents external) {
+      return new Settings(namespaces, leaderElection, reconcileThreads, gcThreads, ecrEndpoint, gcState, resync, repositoryAccess,
+          operatorNamespace, external);
+    }
+  }
+
+  /**
+   * For agents outside the cluster: the cluster's DNS domain (gateways resolve profile Services in it), the names of
+   * the client bundles' secrets, and a Secrets Manager endpoint override (a VPC endpoint, a test server; null: the
+   * regional one).
+   */
+  public record ExternalAgents(String clusterDomain, BundleSecretNames bundleSecrets, URI secretsManagerEndpoint) {
+    public static ExternalAgents defaults() {
+      return new ExternalAgents(BuilderPlanner.DEFAULT_CLUSTER_DOMAIN, BundleSecretNames.of(BundleSecretNames.DEFAULT_TEMPLATE), null);
+    }
+
+    public ExternalAgents withSecretsManagerEndpoint(URI endpoint) {
+      return new ExternalAgents(clusterDomain, bundleSecrets, endpoint);
     }
   }
 
@@ -118,6 +136,7 @@ public final class OperatorRuntime implements AutoCloseable {
   private final KubernetesClient client;
   private final LeaderElection leaderElection;
   private final Clock clock;
+  private final SecretsManagerPublisher bundlePublisher;
 
   public OperatorRuntime(KubernetesClient client, MeterRegistry meters, Clock clock, Settings settings) {
     this.client = client;
@@ -149,12 +168,14 @@ public final class OperatorRuntime implements AutoCloseable {
       }
     });
     KubernetesEventPublisher events = new KubernetesEventPublisher(client, clock);
+    bundlePublisher = new SecretsManagerPublisher(settings.externalAgents().secretsManagerEndpoint());
     TlsMaterialPlanner tlsPlanner = new TlsMaterialPlanner(new CertificateIssuer(clock, new SecureRandom()), clock);
     KubernetesVersion version = serverVersion(client);
     operator.register(
         new BuildkitBuilderReconciler(new BuilderPlanner(tlsPlanner, version, clock, settings.resync(), settings.operatorNamespace(),
-            settings.clusterDomain()),
-            events, new BuilderMetrics(meters), clock, settings.operatorNamespace(), settings.namespaces()),
+            settings.externalAgents().clusterDomain()),
+            events, new BuilderMetrics(meters), clock, settings.operatorNamespace(), settings.namespaces(),
+            new ClientBundlePublishing(bundlePublisher, settings.externalAgents().bundleSecrets())),
         o -> {
           o.withRetry(retry()).withReconciliationMaxInterval(settings.resync());
           if (!settings.namespaces().isEmpty()) {
@@ -165,7 +186,8 @@ public final class OperatorRuntime implements AutoCloseable {
     GcStateStore gcState = settings.gcState() != null ? settings.gcState() : new InMemoryGcStateStore();
     gc = new ProfileGcExecutor(new RegistryClients(client, settings.ecrEndpoint()), gcState, events, profileMetrics, clock,
         settings.gcThreads(), GC_QUEUE);
-    operator.register(new CacheProfileReconciler(gc, events, profileMetrics, clock, settings.resync(), settings.repositoryAccess()), o -> {
+    operator.register(new CacheProfileReconciler(gc, events, profileMetrics, clock, settings.resync(), settings.repositoryAccess(),
+        settings.externalAgents().bundleSecrets()), o -> {
       o.withRetry(retry()).withReconciliationMaxInterval(settings.resync());
       if (!settings.namespaces().isEmpty()) {
         o.settingNamespaces(settings.namespaces());
@@ -227,6 +249,7 @@ public final class OperatorRuntime implements AutoCloseable {
     }
     gc.close();
     operator.stop();
+    bundlePublisher.close();
     if (leaderElection != null) {
       releaseLease(client, leaderElection, clock);
     }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 class ProfilePlannerTest {
   static final Instant NOW = Instant.parse("2026-03-04T10:00:00Z");
   static final Duration RESYNC = Duration.ofMinutes(10);
-  final ProfilePlanner planner = new ProfilePlanner(RESYNC, dev.buildcache.operator.tenancy.RepositoryAccess.any());
+  final ProfilePlanner planner = new ProfilePlanner(RESYNC, dev.buildcache.operator.tenancy.RepositoryAccess.any(),
+      dev.buildcache.operator.bundles.BundleSecretNames.of(dev.buildcache.operator.bundles.BundleSecretNames.DEFAULT_TEMPLATE));
 
   static CacheProfile profile(String name) {
     CacheProfile p = TestProfiles.profile(name, s -> {
@@ -115,7 +116,8 @@ class ProfilePlannerTest {
   /** Another namespace's repository, under the default rules: refused before anything reaches the registry. */
   @Test
   void aRepositoryTheNamespaceMayNotUseTouchesNothingAndRunsNoGc() {
-    ProfilePlanner tenants = new ProfilePlanner(RESYNC, dev.buildcache.operator.tenancy.RepositoryAccess.byNamespace());
+    ProfilePlanner tenants = new ProfilePlanner(RESYNC, dev.buildcache.operator.tenancy.RepositoryAccess.byNamespace(),
+        dev.buildcache.operator.bundles.BundleSecretNames.of(dev.buildcache.operator.bundles.BundleSecretNames.DEFAULT_TEMPLATE));
     CacheProfile squatter = profile("app");
     squatter.getSpec().setRepository("123456789012.dkr.ecr.us-east-1.amazonaws.com/team-a/app-cache");
     squatter.getMetadata().setAnnotations(new HashMap<>(Map.of(GcSchedulePlanner.GC_NOW_ANNOTATION, "1")));

@@ -356,54 +356,15 @@ public final class EcrProtocolServer implements AutoCloseable {
     return principal;
   }
 
-  /** Identity-policy evaluation: an Allow statement whose Action and Resource match; no Deny statements here. */
+  /** Identity-policy evaluation ({@link AwsJsonProtocol#allows}). */
   private void authorize(Principal principal, String operation, String region, JsonNode request) {
     String action = "ecr:" + operation;
     String resource = REGISTRY_LEVEL.contains(operation) ? null
         : "arn:aws:ecr:" + region + ":" + ACCOUNT + ":repository/" + request.path("repositoryName").asText();
-    for (JsonNode statement : principal.policy().path("Statement")) {
-      if (!"Allow".equals(statement.path("Effect").asText()) || !matchesAny(statement.path("Action"), action)) {
-        continue;
-      }
-      JsonNode resources = statement.path("Resource");
-      boolean resourceMatches = resource == null
-          ? resources.isTextual() ? "*".equals(resources.asText()) : containsText(resources, "*")
-          : matchesAny(resources, resource);
-      if (resourceMatches) {
-        return;
-      }
+    if (!AwsJsonProtocol.allows(principal.policy(), action, resource)) {
+      throw new EcrError(400, "AccessDeniedException", "User: " + principal.callerArn() + " is not authorized to perform: " + action
+          + " on resource: " + (resource == null ? "*" : resource) + " because no identity-based policy allows the " + action + " action");
     }
-    throw new EcrError(400, "AccessDeniedException", "User: " + principal.callerArn() + " is not authorized to perform: " + action
-        + " on resource: " + (resource == null ? "*" : resource) + " because no identity-based policy allows the " + action + " action");
-  }
-
-  private static boolean matchesAny(JsonNode patterns, String value) {
-    if (patterns.isTextual()) {
-      return glob(patterns.asText(), value);
-    }
-    for (JsonNode p : patterns) {
-      if (glob(p.asText(), value)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean containsText(JsonNode values, String text) {
-    for (JsonNode v : values) {
-      if (text.equals(v.asText())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean glob(String pattern, String value) {
-    StringBuilder re = new StringBuilder();
-    for (char c : pattern.toCharArray()) {
-      re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
-    }
-    return value.matches(re.toString());
   }
 
   private void checkRepository(JsonNode request) {
@@ -615,17 +576,11 @@ public final class EcrProtocolServer implements AutoCloseable {
   }
 
   private static void error(HttpExchange exchange, int status, String type, String message) throws IOException {
-    exchange.getResponseHeaders().set("x-amzn-ErrorType", type);
-    respond(exchange, status, "application/x-amz-json-1.1",
-        JSON.writeValueAsBytes(JSON.createObjectNode().put("__type", type).put("message", message)));
+    AwsJsonProtocol.error(exchange, status, type, message);
   }
 
   private static void respond(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", contentType);
-    exchange.sendResponseHeaders(status, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
-    }
+    AwsJsonProtocol.respond(exchange, status, contentType, body);
   }
 
   static String sha256(String text) {

@@ -8,6 +8,8 @@ public enum ConditionType {
   CERTIFICATES_READY("CertificatesReady"),
   /** Builders: whether agents outside the cluster have an address (spec.exposure); False while in-cluster only. */
   EXTERNALLY_REACHABLE("ExternallyReachable"),
+  /** Builders: whether every routed profile's client bundle is current in AWS Secrets Manager (spec.exposure.secretsManager). */
+  CLIENT_BUNDLES_PUBLISHED("ClientBundlesPublished"),
   VALID("Valid"),
   BUILDER_ASSIGNED("BuilderAssigned"),
   GC_SUCCEEDED("GcSucceeded"),

@@ -144,6 +144,10 @@ public class BuildkitBuilderSpec {
     @JsonPropertyDescription("Compute resources of the gateway container. Unset: 50m CPU, 64Mi memory requested, 256Mi limit.")
     private ResourceRequirements gatewayResources;
 
+    @JsonPropertyDescription("Publish each profile's client bundle (ca.pem, cert.pem, key.pem as JSON) to AWS Secrets Manager, "
+        + "kept current on every renewal, for agents outside the cluster to fetch with their instance role. Unset: not published.")
+    private SecretsManagerSpec secretsManager;
+
     public Type getType() { return type; }
     public void setType(Type type) { this.type = type; }
     public String getScheme() { return scheme; }
@@ -156,6 +160,24 @@ public class BuildkitBuilderSpec {
     public void setGatewayImage(String gatewayImage) { this.gatewayImage = gatewayImage; }
     public ResourceRequirements getGatewayResources() { return gatewayResources; }
     public void setGatewayResources(ResourceRequirements gatewayResources) { this.gatewayResources = gatewayResources; }
+    public SecretsManagerSpec getSecretsManager() { return secretsManager; }
+    public void setSecretsManager(SecretsManagerSpec secretsManager) { this.secretsManager = secretsManager; }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class SecretsManagerSpec {
+    @Pattern("^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+    @JsonPropertyDescription("AWS region of the secrets, e.g. eu-west-1: the agents' region. Unset: the operator's own (AWS_REGION).")
+    private String region;
+
+    @JsonPropertyDescription("KMS key (id, alias or ARN) that encrypts the secrets. Unset: the account's aws/secretsmanager key; "
+        + "agents in another account need a customer managed key.")
+    private String kmsKeyId;
+
+    public String getRegion() { return region; }
+    public void setRegion(String region) { this.region = region; }
+    public String getKmsKeyId() { return kmsKeyId; }
+    public void setKmsKeyId(String kmsKeyId) { this.kmsKeyId = kmsKeyId; }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -71,6 +71,12 @@ public class CacheProfileStatus implements dev.buildcache.operator.api.status.Co
     private String agentConfig;
     @JsonPropertyDescription("The docker buildx create line for agents outside the cluster.")
     private String buildxCreate;
+    @JsonPropertyDescription("With spec.exposure.secretsManager on the builder: the AWS Secrets Manager secret holding this profile's "
+        + "client bundle (JSON: ca.pem, cert.pem, key.pem), kept current by the operator.")
+    private String clientBundleSecret;
+    @JsonPropertyDescription("With spec.exposure.secretsManager on the builder: the agent environment hook (POSIX sh) that fetches "
+        + "the bundle with the instance role into <certsDir>/<namespace>/<profile>, mode 0600, and sets the branch's cache tag.")
+    private String environmentHook;
 
     public ExternalAccess() {}
 
@@ -87,6 +93,10 @@ public class CacheProfileStatus implements dev.buildcache.operator.api.status.Co
     public void setServerName(String serverName) { this.serverName = serverName; }
     public String getAgentConfig() { return agentConfig; }
     public void setAgentConfig(String agentConfig) { this.agentConfig = agentConfig; }
+    public String getClientBundleSecret() { return clientBundleSecret; }
+    public void setClientBundleSecret(String clientBundleSecret) { this.clientBundleSecret = clientBundleSecret; }
+    public String getEnvironmentHook() { return environmentHook; }
+    public void setEnvironmentHook(String environmentHook) { this.environmentHook = environmentHook; }
     public String getBuildxCreate() { return buildxCreate; }
     public void setBuildxCreate(String buildxCreate) { this.buildxCreate = buildxCreate; }
   }

@@ -9,7 +9,7 @@ import software.amazon.awssdk.core.exception.SdkException;
  * provider it tried (1,500 characters for "no credentials") or end in request ids; what matters is which call,
  * which error code, and what to do.
  */
-final class AwsErrors {
+public final class AwsErrors {
   private AwsErrors() {}
 
   static String describe(String operation, RepositoryReference repository, SdkException e) {
@@ -29,7 +29,7 @@ final class AwsErrors {
   }
 
   /** What went wrong on our side of the wire, with the fix. */
-  static String clientProblem(SdkException e) {
+  public static String clientProblem(SdkException e) {
     String message = e.getMessage() == null ? "" : e.getMessage();
     if (message.startsWith("Unable to load credentials")) {
       return "no AWS credentials: none of the default chain's sources has any (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
@@ -47,7 +47,7 @@ final class AwsErrors {
     return "cannot reach AWS: " + rootMessage;
   }
 
-  static String firstLine(String text) {
+  public static String firstLine(String text) {
     if (text == null) {
       return "";
     }
