@@ -16,6 +16,7 @@ public final class CacheLintRules {
       CacheLintRules::ecrManifest,
       CacheLintRules::mode,
       CacheLintRules::inlineCache,
+      CacheLintRules::cacheFromNothingExported,
       CacheLintRules::cacheRefIsPushedImage,
       CacheLintRules::registryCacheNeedsBuilder,
       CacheLintRules::removeSharedBuilder,
@@ -103,6 +104,24 @@ public final class CacheLintRules {
       }
     }
     return out;
+  }
+
+  /**
+   * cache-from with no cache exported by the step: an image carries cache metadata only when it was built with a cache
+   * export (inline or registry), so a plain image ref in cache-from, or a registry cache that no step writes, never
+   * hits. The plugin's own README example of "reusing caches from images" is this case.
+   */
+  static List<LintFinding> cacheFromNothingExported(PluginStep step) {
+    List<CacheSpec> from = step.cache("cache-from").stream().filter(CacheSpec::registry).toList();
+    if (from.isEmpty() || !step.cache("cache-to").isEmpty()) {
+      return List.of();
+    }
+    String refs = from.stream().map(CacheSpec::ref).filter(java.util.Objects::nonNull).collect(java.util.stream.Collectors.joining(", "));
+    return List.of(new LintFinding(step.label(), "cache-from", Severity.WARNING, "cache-from-not-exported",
+        "cache-from reads " + refs + " but the step exports no cache (no cache-to): an image holds cache metadata only if it was "
+            + "built with a cache export, so unless another step writes that cache every build here is cold",
+        "add cache-to: SERVICE:type=registry,ref=<cache repository>:<tag>,mode=max,image-manifest=true,oci-mediatypes=true "
+            + "(a buildcache profile's status.cacheTo)"));
   }
 
   static List<LintFinding> cacheRefIsPushedImage(PluginStep step) {

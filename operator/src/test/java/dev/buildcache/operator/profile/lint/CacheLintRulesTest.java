@@ -56,6 +56,15 @@ class CacheLintRulesTest {
   }
 
   @Test
+  void cacheFromWithoutAnyExportIsCold() {
+    assertThat(rules(CacheLintRules::cacheFromNothingExported, Map.of("cache-from", List.of("app:myregistry:5000/myapp:latest"))))
+        .containsExactly("WARNING cache-from-not-exported");
+    assertThat(rules(CacheLintRules::cacheFromNothingExported, Map.of("cache-from", List.of("app:type=registry,ref=r/app-cache:main"),
+        "cache-to", GOOD_TO))).isEmpty();
+    assertThat(rules(CacheLintRules::cacheFromNothingExported, Map.of("build", "app"))).isEmpty();
+  }
+
+  @Test
   void inlineCache() {
     assertThat(rules(CacheLintRules::inlineCache, Map.of("cache-to", "app:type=inline"))).containsExactly("WARNING inline-cache");
     assertThat(rules(CacheLintRules::inlineCache, Map.of("args", List.of("BUILDKIT_INLINE_CACHE=1")))).containsExactly("WARNING inline-cache");
