@@ -238,9 +238,14 @@ class GatewayIT {
     Path file = dir.resolve("haproxy.cfg");
     Files.writeString(file, config);
     String binary = haproxyBinary();
-    Process check = new ProcessBuilder(binary, "-c", "-f", file.toString()).redirectErrorStream(true).start();
-    String checked = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(check.waitFor()).as(checked).isZero();
+    // the configuration exactly as the pod gets it (the cluster's resolv.conf, the builder's port) is valid too
+    Path inPod = dir.resolve("in-pod.cfg");
+    Files.writeString(inPod, client.configMaps().inNamespace(NS).withName(names.gateway()).get().getData().get(GatewayConfigFactory.FILE));
+    for (Path candidate : List.of(inPod, file)) {
+      Process check = new ProcessBuilder(binary, "-c", "-f", candidate.toString()).redirectErrorStream(true).start();
+      String checked = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(check.waitFor()).as(candidate + ": " + checked).isZero();
+    }
     haproxy = new ProcessBuilder(binary, "-W", "-db", "-f", file.toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

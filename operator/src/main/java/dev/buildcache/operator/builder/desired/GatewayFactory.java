@@ -45,6 +45,9 @@ public final class GatewayFactory {
   public static final String LB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type";
   public static final String LB_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme";
   public static final String LB_CROSS_ZONE = "service.beta.kubernetes.io/aws-load-balancer-attributes";
+  public static final String LB_HEALTH_PORT = "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port";
+  public static final String LB_HEALTH_PROTOCOL = "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol";
+  public static final String LB_HEALTH_PATH = "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path";
   /** The official HAProxy image runs as user haproxy, uid 99. */
   static final long HAPROXY_UID = 99;
 
@@ -158,6 +161,11 @@ public final class GatewayFactory {
     annotations.put(LB_SCHEME, exposure.getScheme());
     // Two gateway pods in two zones: every NLB node must reach both.
     annotations.put(LB_CROSS_ZONE, "load_balancing.cross_zone.enabled=true");
+    // Health from HAProxy's monitor, not a TCP connect to the TLS port (which every check would hold for the
+    // inspect delay and log as a refused connection).
+    annotations.put(LB_HEALTH_PORT, String.valueOf(GatewayConfigFactory.HEALTH_PORT));
+    annotations.put(LB_HEALTH_PROTOCOL, "HTTP");
+    annotations.put(LB_HEALTH_PATH, GatewayConfigFactory.HEALTH_PATH);
     if (exposure.getServiceAnnotations() != null) {
       annotations.putAll(exposure.getServiceAnnotations());
     }
@@ -185,7 +193,10 @@ public final class GatewayFactory {
         .build();
   }
 
-  /** The gateway takes builds from spec.clients.ipBlocks only (what the load balancer forwards keeps the agent's range). */
+  /**
+   * The gateway takes builds, and the load balancer's health checks, from spec.clients.ipBlocks only: with IP targets
+   * the NLB connects from its own addresses in the VPC, which the ipBlocks (the VPC's CIDR) must include.
+   */
   static NetworkPolicy networkPolicy(BuildkitBuilder builder) {
     BuilderNames names = BuilderNames.of(builder);
     List<NetworkPolicyPeer> from = ipBlocks(builder).stream()
@@ -200,6 +211,7 @@ public final class GatewayFactory {
         .addNewIngress()
         .withFrom(from)
         .addNewPort().withProtocol("TCP").withPort(new IntOrString(BuilderNames.GRPC_PORT)).endPort()
+        .addNewPort().withProtocol("TCP").withPort(new IntOrString(GatewayConfigFactory.HEALTH_PORT)).endPort()
         .endIngress()
         .endSpec()
         .build();

@@ -89,6 +89,7 @@ class GatewayFactoryTest {
         .containsEntry(GatewayFactory.LB_TYPE, "external")
         .containsEntry(GatewayFactory.LB_TARGET_TYPE, "ip")
         .containsEntry(GatewayFactory.LB_SCHEME, "internal")
+        .containsEntry(GatewayFactory.LB_HEALTH_PORT, "8404").containsEntry(GatewayFactory.LB_HEALTH_PATH, "/healthz")
         .containsEntry("service.beta.kubernetes.io/aws-load-balancer-subnets", "subnet-1,subnet-2");
     assertThat(service.getSpec().getSelector()).isEqualTo(BuilderLabels.gatewaySelector("shared"));
     Service facing = (Service) GatewayFactory.objects(exposed(s -> s.getExposure().setScheme("internet-facing")), "cluster.local").get(2);
@@ -101,7 +102,7 @@ class GatewayFactoryTest {
     NetworkPolicy gateway = (NetworkPolicy) GatewayFactory.objects(builder, "cluster.local").get(4);
     assertThat(gateway.getSpec().getIngress()).singleElement().satisfies(rule -> {
       assertThat(rule.getFrom()).extracting(p -> p.getIpBlock().getCidr()).containsExactly("10.0.0.0/16");
-      assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(1234));
+      assertThat(rule.getPorts()).extracting(p -> p.getPort().getIntVal()).containsExactly(1234, 8404);
     });
     List<NetworkPolicyPeer> daemons = NetworkPolicyFactory.networkPolicy(builder).getSpec().getIngress().get(0).getFrom();
     assertThat(daemons).filteredOn(p -> p.getIpBlock() != null).extracting(p -> p.getIpBlock().getCidr()).containsExactly("10.0.0.0/16");
