@@ -86,6 +86,13 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
       java.util.function.Function<RbacAuthorizer.User, MockResponse> answer) {}
 
   private final Map<String, Fault> faults = new ConcurrentHashMap<>();
+  /**
+   * Server-side apply's field ownership, per object, subresource and field manager: the leaf paths the manager's last
+   * apply set. "If a field is removed from the configuration [a manager applies] and no other manager owns it, the field
+   * is removed" (kubernetes.io/docs/reference/using-api/server-side-apply, Field management); lists are atomic here,
+   * as for lists without merge keys.
+   */
+  private final Map<String, Map<String, java.util.Set<String>>> appliedFields = new ConcurrentHashMap<>();
 
   /**
    * The next {@code count} writes (PUT or PATCH) to exactly {@code path} lose a race to another writer: 409 Conflict,
@@ -463,6 +470,8 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
 
   @Override
   public MockResponse handleDelete(String path) {
+    String object = stripQuery(path);
+    appliedFields.keySet().removeIf(k -> k.equals(object) || k.equals(object + "/status"));
     return IndexedObjectMap.scoped(scope(path, null), () -> super.handleDelete(path));
   }
 
@@ -541,6 +550,8 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
       }
       String collection = objectPath.substring(0, objectPath.lastIndexOf('/'));
       String query = query(request.getPath());
+      appliedFields.remove(objectPath);
+      removeDisownedFields(path, managerOf(request.getPath()), applied, applied.deepCopy());
       return handleCreate(new RecordedRequest("HTTP/1.1", HttpMethod.POST, query == null ? collection : collection + "?" + query,
           Headers.builder().add("Content-Type", "application/json").build(),
           new Buffer().writeUtf8(Serialization.asJson(applied))));
@@ -551,6 +562,7 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
       return conflict(request.getPath(), existing.path("metadata").path("name").asText());
     }
     JsonNode merged = merge(existing.deepCopy(), applied);
+    removeDisownedFields(path, managerOf(request.getPath()), applied, merged);
     if (!applied.path("metadata").hasNonNull("resourceVersion") && merged.path("metadata") instanceof ObjectNode metadata) {
       // Server-side apply is not optimistic unless the applied object names a version (JOSDK's create-only apply).
       metadata.remove("resourceVersion");
@@ -689,6 +701,67 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
       }
     }
     return null;
+  }
+
+  private static String managerOf(String pathWithQuery) {
+    String query = query(pathWithQuery);
+    if (query != null) {
+      for (String part : query.split("&")) {
+        if (part.startsWith("fieldManager=")) {
+          return java.net.URLDecoder.decode(part.substring("fieldManager=".length()), java.nio.charset.StandardCharsets.UTF_8);
+        }
+      }
+    }
+    return "";
+  }
+
+  /**
+   * The fields {@code manager} set with its previous apply of this object (or subresource) and leaves out of this one
+   * are removed from {@code merged}, unless another manager's apply set them too; then this apply's fields are what
+   * the manager owns.
+   */
+  private void removeDisownedFields(String path, String manager, JsonNode applied, JsonNode merged) {
+    String object = stripQuery(path);
+    boolean status = object.endsWith("/status");
+    java.util.Set<String> now = new java.util.TreeSet<>();
+    leafPaths(applied, "", now);
+    now.removeIf(p -> status != (p.equals("status") || p.startsWith("status.")) || p.startsWith("metadata.resourceVersion")
+        || p.equals("apiVersion") || p.equals("kind") || p.equals("metadata.name") || p.equals("metadata.namespace"));
+    Map<String, java.util.Set<String>> owners = appliedFields.computeIfAbsent(object, k -> new ConcurrentHashMap<>());
+    java.util.Set<String> before = owners.getOrDefault(manager, java.util.Set.of());
+    for (String gone : before) {
+      if (now.contains(gone) || owners.entrySet().stream().anyMatch(e -> !e.getKey().equals(manager) && e.getValue().contains(gone))) {
+        continue;
+      }
+      removePath(merged, gone);
+    }
+    owners.put(manager, now);
+  }
+
+  private static void leafPaths(JsonNode node, String prefix, java.util.Set<String> out) {
+    if (node instanceof ObjectNode object && object.size() > 0) {
+      object.fields().forEachRemaining(e -> leafPaths(e.getValue(), prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), out));
+    } else if (!prefix.isEmpty()) {
+      out.add(prefix);
+    }
+  }
+
+  /** Removes the field at a dotted path; map keys may hold dots (labels), so the whole rest is tried as a key first. */
+  private static void removePath(JsonNode root, String path) {
+    if (!(root instanceof ObjectNode object)) {
+      return;
+    }
+    if (object.has(path)) {
+      object.remove(path);
+      return;
+    }
+    for (int dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
+      String key = path.substring(0, dot);
+      if (object.has(key)) {
+        removePath(object.get(key), path.substring(dot + 1));
+        return;
+      }
+    }
   }
 
   /** Objects merge key by key; lists and scalars are replaced, as for lists without merge keys. */

@@ -55,6 +55,23 @@ class InProcessApiConformanceIT {
    * An apply that names a resourceVersion is a precondition, on the status subresource too: a stale one is 409
    * Conflict "the object has been modified" (apiserver's OptimisticLockErrorMsg; the same for apply as for update).
    */
+  /**
+   * Server-side apply removes a field its manager applied before and leaves out now, unless another manager applied
+   * it too (kubernetes.io/docs/reference/using-api/server-side-apply, "Field management").
+   */
+  @Test
+  void aFieldItsManagerNoLongerAppliesIsRemovedUnlessAnotherOwnsIt() {
+    java.util.function.BiConsumer<String, java.util.Map<String, String>> apply = (manager, data) -> client.resource(
+        new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("owned").withNamespace("default")
+            .endMetadata().withData(data).build()).fieldManager(manager).forceConflicts().serverSideApply();
+    apply.accept("one", java.util.Map.of("a", "1", "b", "2"));
+    apply.accept("two", java.util.Map.of("c", "3"));
+    apply.accept("one", java.util.Map.of("a", "1", "c", "3"));
+    apply.accept("one", java.util.Map.of("a", "1"));
+    assertThat(client.configMaps().inNamespace("default").withName("owned").get().getData())
+        .as("b: applied by one only, then left out; c: applied by two as well").containsOnlyKeys("a", "c");
+  }
+
   @Test
   void anApplyWithAStaleResourceVersionIsAConflict() {
     CacheProfile created = client.resource(TestProfiles.profile("app", s -> {})).create();
