@@ -83,7 +83,8 @@ class ClientBundlePublishingIT {
     }
     await().atMost(WAIT).until(() -> aws.secret("buildcache/" + NS + "/shared/web").isPresent()
         && aws.secret("buildcache/" + NS + "/shared/api").isPresent());
-    assertThat(bundle("web")).isEqualTo(clientSecret()).isEqualTo(bundle("api"));
+    await().atMost(WAIT).until(() -> bundle("web").equals(clientSecret("web")) && bundle("api").equals(clientSecret("api")));
+    assertThat(bundle("web").get("cert.pem")).as("each profile its own identity").isNotEqualTo(bundle("api").get("cert.pem"));
     assertThat(aws.secret("buildcache/" + NS + "/shared/web").orElseThrow().tags())
         .containsEntry(SecretsManagerPublisher.OWNER_TAG, NS + "/shared").containsEntry(SecretsManagerPublisher.PROFILE_TAG, NS + "/web");
     BuildkitBuilder published = await().atMost(WAIT).until(() -> client.resources(BuildkitBuilder.class).inNamespace(NS).withName("shared").get(),
@@ -106,7 +107,7 @@ class ClientBundlePublishingIT {
     assertThat(web.getStatus().getExternal().getAgentConfig()).contains("cert=/etc/buildcache/certs/" + NS + "/web/cert.pem");
 
     // Renewal: once the client certificate is inside its renewal window, the pass that renews it publishes it.
-    String before = clientSecret().get("cert.pem");
+    String before = clientSecret("web").get("cert.pem");
     clock.advance(Duration.ofHours(2160 - 360 + 1));
     long started = System.nanoTime();
     // a change of the builder makes the pass happen now instead of at its scheduled time
@@ -114,10 +115,10 @@ class ClientBundlePublishingIT {
       b.getSpec().setMaxParallelism(8);
       return b;
     });
-    await().atMost(WAIT).until(() -> !bundle("web").get("cert.pem").equals(before) && !bundle("api").get("cert.pem").equals(before));
+    await().atMost(WAIT).until(() -> !bundle("web").get("cert.pem").equals(before));
     long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
-    assertThat(bundle("web")).isEqualTo(clientSecret());
-    assertThat(aws.secret("buildcache/" + NS + "/shared/web").orElseThrow().versions()).hasSize(2);
+    assertThat(bundle("web")).isEqualTo(clientSecret("web"));
+    assertThat(aws.secret("buildcache/" + NS + "/shared/web").orElseThrow().versions()).hasSizeGreaterThanOrEqualTo(2);
     System.out.println("renewed client bundle reached Secrets Manager " + millis + " ms after the pass was triggered");
   }
 
@@ -143,8 +144,8 @@ class ClientBundlePublishingIT {
         new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {});
   }
 
-  private Map<String, String> clientSecret() {
-    Secret secret = client.secrets().inNamespace(NS).withName("shared-client-tls").get();
+  private Map<String, String> clientSecret(String profile) {
+    Secret secret = client.secrets().inNamespace(NS).withName("shared." + profile + ".client-tls").get();
     return Map.of("ca.pem", SecretFactory.value(secret, SecretFactory.BUNDLE_CA), "cert.pem", SecretFactory.value(secret, SecretFactory.BUNDLE_CERT),
         "key.pem", SecretFactory.value(secret, SecretFactory.BUNDLE_KEY));
   }

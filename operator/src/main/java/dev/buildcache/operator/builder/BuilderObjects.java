@@ -83,6 +83,20 @@ final class BuilderObjects {
     return secrets.observed(names.namespace(), names.legacyCaSecret());
   }
 
+  /** The profile client Secrets this builder keeps, by profile, as stored. */
+  java.util.Map<String, dev.buildcache.operator.tls.ProfileIdentities.Stored> profileClients(BuildkitBuilder builder) {
+    java.util.Map<String, dev.buildcache.operator.tls.ProfileIdentities.Stored> out = new java.util.TreeMap<>();
+    for (Secret secret : secrets.ownedBy(builder)) {
+      Map<String, String> labels = secret.getMetadata().getLabels();
+      if (labels != null && SecretFactory.PROFILE_CLIENT_COMPONENT.equals(labels.get(BuilderLabels.COMPONENT_KEY))
+          && labels.get(SecretFactory.PROFILE_LABEL) != null) {
+        out.put(labels.get(SecretFactory.PROFILE_LABEL), new dev.buildcache.operator.tls.ProfileIdentities.Stored(
+            SecretFactory.value(secret, SecretFactory.BUNDLE_CERT), SecretFactory.value(secret, SecretFactory.BUNDLE_KEY)));
+      }
+    }
+    return out;
+  }
+
   Optional<StatefulSet> statefulSet(BuilderNames names) {
     return statefulSets.observed(names.namespace(), names.statefulSet());
   }

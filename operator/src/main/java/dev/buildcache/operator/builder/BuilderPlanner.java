@@ -17,6 +17,7 @@ import dev.buildcache.operator.events.Announcement;
 import dev.buildcache.operator.kernel.DesiredHash;
 import dev.buildcache.operator.kernel.StatusUpdates;
 import dev.buildcache.operator.tls.KeyAndCertificate;
+import dev.buildcache.operator.tls.ProfileIdentities;
 import dev.buildcache.operator.tls.TlsMaterial;
 import dev.buildcache.operator.tls.TlsMaterialPlanner;
 import dev.buildcache.operator.units.Durations;
@@ -41,7 +42,13 @@ public final class BuilderPlanner {
 
   /** What a pass observed. */
   public record Observed(BuildkitBuilder builder, TlsMaterialPlanner.Stored storedTls, Optional<StatefulSet> statefulSet,
-      List<String> assignedReplicas, Optional<io.fabric8.kubernetes.api.model.Service> gatewayService) {}
+      List<String> assignedReplicas, Optional<io.fabric8.kubernetes.api.model.Service> gatewayService,
+      Map<String, ProfileIdentities.Stored> profileClients, List<String> authorizedProfiles) {
+    public Observed(BuildkitBuilder builder, TlsMaterialPlanner.Stored storedTls, Optional<StatefulSet> statefulSet,
+        List<String> assignedReplicas, Optional<io.fabric8.kubernetes.api.model.Service> gatewayService) {
+      this(builder, storedTls, statefulSet, assignedReplicas, gatewayService, Map.of(), List.of());
+    }
+  }
 
   /**
    * What a pass does: apply {@code objects} in order (none when the spec is invalid: its objects are left alone),
@@ -50,7 +57,8 @@ public final class BuilderPlanner {
    * look again after {@code requeue}. {@code tls} is null for an invalid spec.
    */
   public record Plan(List<HasMetadata> objects, List<Removal> removals, BuildkitBuilderStatus status,
-      List<Conditions.Desired> conditions, List<Announcement> announcements, Duration requeue, TlsMaterial tls) {
+      List<Conditions.Desired> conditions, List<Announcement> announcements, Duration requeue, TlsMaterial tls,
+      ProfileIdentities profiles) {
     public boolean valid() {
       return tls != null;
     }
@@ -94,13 +102,24 @@ public final class BuilderPlanner {
     if (!errors.isEmpty()) {
       String message = errors.stream().map(Object::toString).collect(Collectors.joining("; "));
       return new Plan(List.of(), List.of(), StatusUpdates.copy(builder.getStatus(), BuildkitBuilderStatus::new),
-          BuilderStatusFactory.invalid(message), List.of(), maxRequeue, null);
+          BuilderStatusFactory.invalid(message), List.of(), maxRequeue, null, null);
     }
     TlsMaterial tls = tlsPlanner.plan(tlsRequest(builder), observed.storedTls());
     BuilderStatusFactory.Observed status = BuilderStatusFactory.observe(builder, observed.statefulSet(), tls,
         observed.assignedReplicas(), observed.gatewayService());
     List<HasMetadata> objects = new java.util.ArrayList<>(objects(builder, tls, version, operatorNamespace));
     List<Removal> removals = new java.util.ArrayList<>();
+    BuilderNames names = BuilderNames.of(builder);
+    ProfileIdentities profiles = tlsPlanner.planProfiles(tls,
+        Durations.parse(builder.getSpec().getTls().getProfileCertificateDuration()), names.namespace(),
+        observed.profileClients(), observed.authorizedProfiles());
+    // after the builder's Secrets, before the pods: each profile's own client certificate
+    objects.addAll(3, profiles.identities().entrySet().stream()
+        .map(e -> SecretFactory.profileClientSecret(names, e.getKey(), bundle(tls, e.getValue()))).toList());
+    // a profile deleted, revoked or moved away: its certificate is not renewed, and its Secret goes
+    observed.profileClients().keySet().stream().filter(p -> !profiles.identities().containsKey(p))
+        .forEach(p -> removals.add(new Removal(io.fabric8.kubernetes.api.model.Secret.class, names.namespace(),
+            names.profileClientSecret(p))));
     if (builder.getSpec().exposed()) {
       objects.addAll(GatewayFactory.objects(builder, clusterDomain));
     } else {
@@ -108,7 +127,8 @@ public final class BuilderPlanner {
           removals.add(new Removal(type, builder.getMetadata().getNamespace(), name)));
     }
     return new Plan(objects, removals, status.fields(), status.conditions(),
-        CertificateEvents.of(BuilderNames.of(builder), tls).stream().toList(), untilNextChange(tls), tls);
+        CertificateEvents.of(BuilderNames.of(builder), tls).stream().toList(),
+        untilNextChange(profiles.nextChange().filter(p -> p.isBefore(tls.nextChange())).orElse(tls.nextChange())), tls, profiles);
   }
 
   /** Everything a valid builder owns, in the order it is applied: Secrets (pods mount them), config, Services, pods, policies. */
@@ -156,8 +176,8 @@ public final class BuilderPlanner {
   }
 
   /** The next moment a certificate changes (a renewal window opens, leaves switch CA), so it happens on time. */
-  private Duration untilNextChange(TlsMaterial tls) {
-    Duration wait = Duration.between(clock.instant(), tls.nextChange());
+  private Duration untilNextChange(java.time.Instant next) {
+    Duration wait = Duration.between(clock.instant(), next);
     if (wait.compareTo(MIN_REQUEUE) < 0) {
       return MIN_REQUEUE;
     }

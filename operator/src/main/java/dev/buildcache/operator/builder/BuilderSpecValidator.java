@@ -85,6 +85,14 @@ public final class BuilderSpecValidator {
       if (certificate != null && certificate.compareTo(Duration.ofHours(1)) < 0) {
         errors.add(new FieldError("spec.tls.certificateDuration", "must be at least 1h"));
       }
+      Duration profile = parse(errors, "spec.tls.profileCertificateDuration", spec.getTls().getProfileCertificateDuration(),
+          Durations::parse, true);
+      if (profile != null && profile.compareTo(Duration.ofHours(1)) < 0) {
+        errors.add(new FieldError("spec.tls.profileCertificateDuration", "must be at least 1h (renewed when a third is left)"));
+      }
+      if (profile != null && authority != null && profile.compareTo(authority) > 0) {
+        errors.add(new FieldError("spec.tls.profileCertificateDuration", "must not exceed spec.tls.caDuration (" + spec.getTls().getCaDuration() + ")"));
+      }
       Duration publish = parse(errors, "spec.tls.caPublishDelay", spec.getTls().getCaPublishDelay(), Durations::parse, false);
       if (publish != null && renew != null && publish.compareTo(renew) >= 0) {
         errors.add(new FieldError("spec.tls.caPublishDelay",

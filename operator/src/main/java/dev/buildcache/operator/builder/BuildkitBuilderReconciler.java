@@ -72,17 +72,28 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
 
   @Override
   public List<EventSource<?, BuildkitBuilder>> prepareEventSources(EventSourceContext<BuildkitBuilder> context) {
-    // Profiles routed onto this builder: their assignments are counted per replica in the builder's status, so only
-    // a change of a profile's builder or assigned replica concerns the builder.
+    // Profiles routed onto this builder: their assignments are counted per replica in the builder's status, and each
+    // has a client certificate unless revoked, so only a change of a profile's builder, assigned replica or
+    // revocation concerns the builder.
     profiles = new InformerEventSource<>(InformerEventSourceConfiguration.from(CacheProfile.class, BuildkitBuilder.class)
         .withName("profiles")
         .withSecondaryToPrimaryMapper(p -> builderOf(p) == null ? Set.of() : Set.of(new ResourceID(builderOf(p), p.getMetadata().getNamespace())))
         .withOnUpdateFilter((next, previous) -> !Objects.equals(builderOf(next), builderOf(previous))
-            || !Objects.equals(assignedReplica(next), assignedReplica(previous)))
+            || !Objects.equals(assignedReplica(next), assignedReplica(previous)) || revoked(next) != revoked(previous))
         .build(), context);
     List<EventSource<?, BuildkitBuilder>> sources = new ArrayList<>(objects.eventSources(context));
     sources.add(profiles);
     return sources;
+  }
+
+  /** Profiles routed onto this builder whose access is not revoked: the ones with a client certificate of their own. */
+  private List<String> authorized(BuilderNames names) {
+    return profiles.list(names.namespace(), p -> names.name().equals(builderOf(p)) && assignedReplica(p) != null && !revoked(p))
+        .map(p -> p.getMetadata().getName()).sorted().toList();
+  }
+
+  private static boolean revoked(CacheProfile p) {
+    return p.getSpec() != null && p.getSpec().getAgent() != null && Boolean.TRUE.equals(p.getSpec().getAgent().getAccessRevoked());
   }
 
   private static String builderOf(CacheProfile p) {
@@ -100,7 +111,8 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     List<String> assigned = profiles.list(names.namespace(), p -> names.name().equals(builderOf(p)) && assignedReplica(p) != null)
         .map(BuildkitBuilderReconciler::assignedReplica).toList();
     BuilderPlanner.Plan plan = planner.plan(new BuilderPlanner.Observed(builder, objects.storedTls(names),
-        objects.statefulSet(names), assigned, objects.gatewayService(names)));
+        objects.statefulSet(names), assigned, objects.gatewayService(names), objects.profileClients(builder),
+        authorized(names)));
     if (!plan.valid()) {
       LOG.info("BuildkitBuilder {}/{} has an invalid spec, leaving its objects alone: {}", names.namespace(), names.name(),
           plan.conditions().get(0).message());
@@ -113,8 +125,7 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     List<dev.buildcache.operator.api.status.Conditions.Desired> conditions = new ArrayList<>(plan.conditions());
     ClientBundlePublishing.Result published = ClientBundlePublishing.notConfigured();
     if (plan.valid()) {
-      published = bundles.publish(builder, plan.tls(), profiles.list(names.namespace(),
-          p -> names.name().equals(builderOf(p)) && assignedReplica(p) != null).map(p -> p.getMetadata().getName()).sorted().toList());
+      published = bundles.publish(builder, plan.tls(), plan.profiles());
       conditions.add(published.condition());
     }
     status.write(builder, plan.status(), conditions, List.of(), context);

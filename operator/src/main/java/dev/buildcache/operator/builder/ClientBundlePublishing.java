@@ -16,8 +16,8 @@ import java.util.Map;
 
 /**
  * The client bundles of an exposed builder's profiles, kept current in AWS Secrets Manager after each pass applied the
- * builder's certificates: one secret per routed profile (the builder's client identity for now; per-profile identities
- * will change only the value). The outcome is a condition of the builder; a failure fails no other part of the pass.
+ * builder's certificates: one secret per profile with a client certificate of its own (routed, not revoked), holding
+ * that certificate; renewals (a third of the profile certificate's life before it ends) update it. The outcome is a condition of the builder; a failure fails no other part of the pass.
  */
 public final class ClientBundlePublishing {
   private final SecretsManagerPublisher publisher;
@@ -36,7 +36,9 @@ public final class ClientBundlePublishing {
         "spec.exposure.secretsManager is unset: client bundles are not published"), false, false);
   }
 
-  public Result publish(BuildkitBuilder builder, TlsMaterial tls, Collection<String> profiles) {
+  /** Publishes each profile's own client certificate with the builder's trust bundle. */
+  public Result publish(BuildkitBuilder builder, TlsMaterial tls, dev.buildcache.operator.tls.ProfileIdentities identities) {
+    Collection<String> profiles = identities.identities().keySet();
     BuildkitBuilderSpec.SecretsManagerSpec target = builder.getSpec().getExposure() == null ? null
         : builder.getSpec().getExposure().getSecretsManager();
     if (!builder.getSpec().exposed() || target == null) {
@@ -44,9 +46,10 @@ public final class ClientBundlePublishing {
     }
     String namespace = builder.getMetadata().getNamespace();
     String owner = namespace + "/" + builder.getMetadata().getName();
-    ClientBundle bundle = new ClientBundle(tls.trustBundle(), tls.client().certificatePem(), tls.client().keyPem());
     Map<SecretsManagerPublisher.Outcome, Integer> outcomes = new EnumMap<>(SecretsManagerPublisher.Outcome.class);
     for (String profile : profiles) {
+      var identity = identities.identities().get(profile);
+      ClientBundle bundle = new ClientBundle(tls.trustBundle(), identity.certificatePem(), identity.keyPem());
       String name = names.name(namespace, builder.getMetadata().getName(), profile);
       try {
         outcomes.merge(publisher.publish(target.getRegion(), target.getKmsKeyId(), name, owner, namespace + "/" + profile, bundle),

@@ -92,6 +92,7 @@ public final class CacheConfigRenderer {
 
     String agentConfig = """
         # Rendered by buildcache-operator for CacheProfile %s/%s: builder %s, replica %s (sticky).
+        # Client certificate: Secret %s (this profile's own; or the builder-wide %s), mounted at %s.
         # %s must be set when the pipeline is uploaded (the upload fails otherwise); an agent environment hook exports it:
         %s
         plugins:
@@ -109,7 +110,11 @@ public final class CacheConfigRenderer {
                 - "%s:%s"
               cache-to: "%s:%s"
         """.formatted(profile.getMetadata().getNamespace(), profile.getMetadata().getName(), target.builderName(),
-        target.assignedReplica(), CacheTags.BRANCH_TAG_VARIABLE,
+        target.assignedReplica(),
+        new dev.buildcache.operator.builder.desired.BuilderNames(target.builderName(), profile.getMetadata().getNamespace())
+            .profileClientSecret(profile.getMetadata().getName()),
+        new dev.buildcache.operator.builder.desired.BuilderNames(target.builderName(), profile.getMetadata().getNamespace()).clientSecret(),
+        certs, CacheTags.BRANCH_TAG_VARIABLE,
         CacheTags.HOOK.lines().map(l -> "#   " + l).collect(java.util.stream.Collectors.joining("\n")), PLUGIN, service, builderName,
         target.endpoint(), driverOpt, service, cacheFrom.get(0), service, cacheFrom.get(1), service, cacheTo);
     String buildxCreate = "docker buildx create --name " + builderName + " --driver remote --driver-opt " + driverOpt + " " + target.endpoint();

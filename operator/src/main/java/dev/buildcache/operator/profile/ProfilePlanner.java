@@ -170,6 +170,8 @@ public final class ProfilePlanner {
         new CacheConfigRenderer.Target(builderName, endpoint.endpoint(), names.serverName(), a.firstChoicePod()));
     fields.setEndpoint(endpoint.endpoint());
     fields.setAssignedReplica(a.pod());
+    boolean revoked = profile.getSpec().getAgent() != null && Boolean.TRUE.equals(profile.getSpec().getAgent().getAccessRevoked());
+    fields.setClientSecretName(revoked ? null : names.profileClientSecret(profile.getMetadata().getName()));
     fields.setCacheFrom(rendered.pluginCacheFrom());
     fields.setCacheTo(rendered.pluginCacheTo());
     fields.setAgentConfig(rendered.agentConfig());
@@ -214,6 +216,7 @@ public final class ProfilePlanner {
   }
 
   private static void clearEndpoint(CacheProfileStatus fields) {
+    fields.setClientSecretName(null);
     fields.setExternal(null);
     fields.setEndpoint(null);
     fields.setAssignedReplica(null);

@@ -101,6 +101,45 @@ public class TlsMaterialPlanner {
         nextChange);
   }
 
+  /**
+   * The client certificates of {@code profiles}: each stored one that still passes the renewal policy (signed by a CA
+   * the builder accepts now, not past two thirds of {@code lifetime}) stays, the others are issued by the current CA.
+   * Profiles not listed get nothing: that is how one is revoked.
+   */
+  public ProfileIdentities planProfiles(TlsMaterial tls, java.time.Duration lifetime, String namespace,
+      java.util.Map<String, ProfileIdentities.Stored> stored, java.util.Collection<String> profiles) {
+    Instant now = clock.instant();
+    List<X509Certificate> previous = new ArrayList<>();
+    try {
+      for (X509Certificate ca : Pem.certificates(tls.trustBundle())) {
+        if (!ca.equals(tls.authority().certificate())) {
+          previous.add(ca);
+        }
+      }
+    } catch (Pem.InvalidPemException e) {
+      throw new IllegalStateException("the trust bundle this planner made cannot be read", e);
+    }
+    RenewalPolicy.Authorities authorities = new RenewalPolicy.Authorities(tls.authority().certificate(), previous,
+        tls.leavesSwitchAt().orElse(Instant.MIN));
+    java.time.Duration renewBefore = lifetime.dividedBy(3);
+    Instant notAfter = min(now.plus(lifetime), tls.authority().notAfter());
+    java.util.Map<String, KeyAndCertificate> identities = new java.util.TreeMap<>();
+    List<String> issuedFor = new ArrayList<>();
+    for (String profile : new java.util.TreeSet<>(profiles)) {
+      ProfileIdentities.Stored existing = stored.getOrDefault(profile, new ProfileIdentities.Stored(null, null));
+      List<TlsMaterial.Issued> issued = new ArrayList<>();
+      identities.put(profile, leaf(existing.certificatePem(), existing.keyPem(),
+          new RenewalPolicy.LeafRequirements(now, lifetime, renewBefore, authorities, List.of()),
+          () -> issuer.issueClient(tls.authority(), ProfileIdentities.commonName(namespace, profile), notAfter),
+          profile, issued));
+      if (!issued.isEmpty()) {
+        issuedFor.add(profile);
+      }
+    }
+    Optional<Instant> next = identities.values().stream().map(c -> c.notAfter().minus(renewBefore)).min(Instant::compareTo);
+    return new ProfileIdentities(identities, issuedFor, next);
+  }
+
   private static KeyAndCertificate leaf(String certificatePem, String keyPem, RenewalPolicy.LeafRequirements req,
       java.util.function.Supplier<KeyAndCertificate> issue, String name, List<TlsMaterial.Issued> issued) {
     Optional<RenewalReason> reason = RenewalPolicy.leaf(certificatePem, keyPem, req);

@@ -40,6 +40,33 @@ public final class TestTls {
   }
 
   /**
+   * A server context that, like buildkitd (Go's crypto/tls with ClientCAs), requires a client certificate of the CAs in
+   * {@code trustBundle} and checks its validity at {@code at} instead of the wall clock: a test's clock for expiry.
+   */
+  public static SSLContext serverContextAt(KeyAndCertificate identity, String trustBundle, java.time.Instant at) throws Exception {
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    keys.setKeyEntry("identity", identity.key(), new char[0], new Certificate[] {identity.certificate()});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, new char[0]);
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    int i = 0;
+    for (X509Certificate ca : Pem.certificates(trustBundle)) {
+      trust.setCertificateEntry("ca" + i++, ca);
+    }
+    java.security.cert.PKIXBuilderParameters pkix = new java.security.cert.PKIXBuilderParameters(trust,
+        new java.security.cert.X509CertSelector());
+    pkix.setRevocationEnabled(false);
+    pkix.setDate(java.util.Date.from(at));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(new javax.net.ssl.CertPathTrustManagerParameters(pkix));
+    SSLContext context = SSLContext.getInstance("TLSv1.3");
+    context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
+    return context;
+  }
+
+  /**
    * A client over {@code plain} as buildx's remote driver connects: SNI = {@code serverName}, and the server's
    * certificate must be issued for that name.
    */

@@ -262,6 +262,17 @@ public class BuildkitBuilderSpec {
         + "and client certificates switch to it. Agents that copy the client Secret must refresh it at least this often. A duration in h, m, s, ms, e.g. 1h.")
     private String caPublishDelay = "1h";
 
+    @Pattern(ApiGroup.DURATION_PATTERN)
+    @Default("24h")
+    @JsonPropertyDescription("Lifetime of each CacheProfile's own client certificate (Secret <builder>.<profile>.client-tls), "
+        + "a duration in h, m, s, ms, re-issued when a third of it is left. Revoking a profile (deleting it, or spec.agent.accessRevoked) stops the "
+        + "renewals, so its certificate stops working within this time: buildkitd reads no revocation list. At least 1h.")
+    private String profileCertificateDuration = "24h";
+
+
+    public String getProfileCertificateDuration() { return profileCertificateDuration; }
+    public void setProfileCertificateDuration(String profileCertificateDuration) { this.profileCertificateDuration = profileCertificateDuration; }
+
     public String getCertificateDuration() { return certificateDuration; }
     public void setCertificateDuration(String certificateDuration) { this.certificateDuration = certificateDuration; }
     public String getRenewBefore() { return renewBefore; }

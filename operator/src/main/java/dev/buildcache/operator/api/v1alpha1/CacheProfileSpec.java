@@ -161,6 +161,14 @@ public class CacheProfileSpec {
     @JsonPropertyDescription("Absolute path where agents mount the builder's client Secret (ca.pem, cert.pem, key.pem).")
     private String certsDir = "/etc/buildcache/certs";
 
+    @Default("false")
+    @JsonPropertyDescription("Revoke this profile's client certificate: the operator deletes its Secret and renews it no more (nor its "
+        + "bundle in Secrets Manager), so it stops working within the builder's spec.tls.profileCertificateDuration.")
+    private Boolean accessRevoked = false;
+
+    public Boolean getAccessRevoked() { return accessRevoked; }
+    public void setAccessRevoked(Boolean accessRevoked) { this.accessRevoked = accessRevoked; }
+
     public String getService() { return service; }
     public void setService(String service) { this.service = service; }
     public String getCertsDir() { return certsDir; }

@@ -13,6 +13,9 @@ public class CacheProfileStatus implements dev.buildcache.operator.api.status.Co
   private Long observedGeneration;
   @JsonPropertyDescription("The profile's sticky endpoint, tcp://<builder>-<profile>.<namespace>.svc:1234: one builder replica, so its local cache stays warm.")
   private String endpoint;
+  @JsonPropertyDescription("The Secret with this profile's own client certificate (ca.pem, cert.pem, key.pem, CN <namespace>/<profile>), "
+      + "in the builder's namespace; unset while the access is revoked.")
+  private String clientSecretName;
   @JsonPropertyDescription("The builder pod the endpoint leads to now (its home replica, or the next one while that is not ready).")
   private String assignedReplica;
   @JsonPropertyDescription("cache-from entries of the docker-compose plugin, SERVICE:-prefixed: this branch's cache, then the default branch's.")
@@ -39,6 +42,8 @@ public class CacheProfileStatus implements dev.buildcache.operator.api.status.Co
   public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
   public String getEndpoint() { return endpoint; }
   public void setEndpoint(String endpoint) { this.endpoint = endpoint; }
+  public String getClientSecretName() { return clientSecretName; }
+  public void setClientSecretName(String clientSecretName) { this.clientSecretName = clientSecretName; }
   public String getAssignedReplica() { return assignedReplica; }
   public void setAssignedReplica(String assignedReplica) { this.assignedReplica = assignedReplica; }
   public List<String> getCacheFrom() { return cacheFrom; }

@@ -25,6 +25,8 @@ public record BuilderNames(String name, String namespace) {
   public String legacyCaSecret() { return name + "-ca"; }
   public String serverSecret() { return name + "-server-tls"; }
   public String clientSecret() { return name + "-client-tls"; }
+  /** One profile's own client certificate; dots, which no builder or profile name has, keep it apart from every other name. */
+  public String profileClientSecret(String profile) { return name + "." + profile + ".client-tls"; }
   public String podDisruptionBudget() { return name; }
   public String networkPolicy() { return name; }
   public String pod(int ordinal) { return name + "-" + ordinal; }

@@ -37,6 +37,17 @@ public final class SecretFactory {
         .build();
   }
 
+  public static final String PROFILE_CLIENT_COMPONENT = "profile-client-tls";
+  /** The profile a profile client Secret belongs to. */
+  public static final String PROFILE_LABEL = "buildcache.dev/cache-profile";
+
+  /** One profile's own client certificate, labelled with the profile so the builder finds every one it keeps. */
+  public static Secret profileClientSecret(BuilderNames names, String profile, Map<String, String> data) {
+    Secret secret = secret(names, names.profileClientSecret(profile), PROFILE_CLIENT_COMPONENT, data);
+    secret.getMetadata().getLabels().put(PROFILE_LABEL, profile);
+    return secret;
+  }
+
   /** Decoded value of {@code key}, or null when the Secret or the key is absent. */
   public static String value(Secret secret, String key) {
     if (secret == null || secret.getData() == null || secret.getData().get(key) == null) {
