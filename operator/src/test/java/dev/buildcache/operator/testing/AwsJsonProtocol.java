@@ -28,6 +28,18 @@ public final class AwsJsonProtocol {
     }
   }
 
+  /** An AWS error reply: HTTP status, error code ({@code __type}) and message. */
+  static class AwsError extends RuntimeException {
+    final int status;
+    final String type;
+
+    AwsError(int status, String type, String message) {
+      super(message);
+      this.status = status;
+      this.type = type;
+    }
+  }
+
   static void error(HttpExchange exchange, int status, String type, String message) throws IOException {
     exchange.getResponseHeaders().set("x-amzn-ErrorType", type);
     respond(exchange, status, "application/x-amz-json-1.1",

@@ -591,14 +591,9 @@ public final class EcrProtocolServer implements AutoCloseable {
     }
   }
 
-  private static final class EcrError extends RuntimeException {
-    final int status;
-    final String type;
-
+  private static final class EcrError extends AwsJsonProtocol.AwsError {
     EcrError(int status, String type, String message) {
-      super(message);
-      this.status = status;
-      this.type = type;
+      super(status, type, message);
     }
   }
 

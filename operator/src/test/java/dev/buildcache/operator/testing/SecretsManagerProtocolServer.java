@@ -42,6 +42,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  */
 public final class SecretsManagerProtocolServer implements AutoCloseable {
+  private static final class AwsError extends AwsJsonProtocol.AwsError {
+    AwsError(int status, String type, String message) {
+      super(status, type, message);
+    }
+  }
+
   public static final String ACCOUNT = EcrProtocolServer.ACCOUNT;
   private static final String TARGET_PREFIX = "secretsmanager.";
   private static final String SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -283,17 +289,6 @@ public final class SecretsManagerProtocolServer implements AutoCloseable {
         .put("VersionId", current.id()).put("SecretString", current.value()).put("CreatedDate", current.created().getEpochSecond());
     out.putArray("VersionStages").add("AWSCURRENT");
     return out;
-  }
-
-  private static final class AwsError extends RuntimeException {
-    final int status;
-    final String type;
-
-    AwsError(int status, String type, String message) {
-      super(message);
-      this.status = status;
-      this.type = type;
-    }
   }
 
   @Override

@@ -21,22 +21,30 @@ public final class TestTls {
 
   /** A context presenting {@code identity} and trusting the CAs of {@code trustBundle}. */
   public static SSLContext context(KeyAndCertificate identity, String trustBundle) throws Exception {
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trustStore(trustBundle));
+    SSLContext context = SSLContext.getInstance("TLSv1.3");
+    context.init(keyManagers(identity), tmf.getTrustManagers(), new SecureRandom());
+    return context;
+  }
+
+  private static javax.net.ssl.KeyManager[] keyManagers(KeyAndCertificate identity) throws Exception {
     KeyStore keys = KeyStore.getInstance("PKCS12");
     keys.load(null, null);
     keys.setKeyEntry("identity", identity.key(), new char[0], new Certificate[] {identity.certificate()});
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(keys, new char[0]);
+    return kmf.getKeyManagers();
+  }
+
+  private static KeyStore trustStore(String trustBundle) throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     int i = 0;
     for (X509Certificate ca : Pem.certificates(trustBundle)) {
       trust.setCertificateEntry("ca" + i++, ca);
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext context = SSLContext.getInstance("TLSv1.3");
-    context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
-    return context;
+    return trust;
   }
 
   /**
@@ -44,25 +52,14 @@ public final class TestTls {
    * {@code trustBundle} and checks its validity at {@code at} instead of the wall clock: a test's clock for expiry.
    */
   public static SSLContext serverContextAt(KeyAndCertificate identity, String trustBundle, java.time.Instant at) throws Exception {
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    keys.setKeyEntry("identity", identity.key(), new char[0], new Certificate[] {identity.certificate()});
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(keys, new char[0]);
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    int i = 0;
-    for (X509Certificate ca : Pem.certificates(trustBundle)) {
-      trust.setCertificateEntry("ca" + i++, ca);
-    }
-    java.security.cert.PKIXBuilderParameters pkix = new java.security.cert.PKIXBuilderParameters(trust,
+    java.security.cert.PKIXBuilderParameters pkix = new java.security.cert.PKIXBuilderParameters(trustStore(trustBundle),
         new java.security.cert.X509CertSelector());
     pkix.setRevocationEnabled(false);
     pkix.setDate(java.util.Date.from(at));
     TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
     tmf.init(new javax.net.ssl.CertPathTrustManagerParameters(pkix));
     SSLContext context = SSLContext.getInstance("TLSv1.3");
-    context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
+    context.init(keyManagers(identity), tmf.getTrustManagers(), new SecureRandom());
     return context;
   }
 
