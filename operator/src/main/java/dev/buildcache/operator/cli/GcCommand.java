@@ -96,6 +96,10 @@ public final class GcCommand implements Callable<Integer> {
   @Option(names = "--insecure", description = "OCI: plain HTTP instead of HTTPS.")
   boolean insecure;
 
+  @Option(names = "--concurrency", paramLabel = "N", defaultValue = "8",
+      description = "OCI: requests in flight to the registry at a time (default ${DEFAULT-VALUE}; 1: one after another).")
+  int concurrency;
+
   @Option(names = "--docker-config", paramLabel = "FILE", description = "OCI credentials, Docker config.json format. Default: $DOCKER_CONFIG/config.json or ~/.docker/config.json.")
   Path dockerConfig;
 
@@ -251,7 +255,11 @@ public final class GcCommand implements Callable<Integer> {
     } catch (IOException | IllegalArgumentException e) {
       throw usage("--docker-config: " + (dockerConfig != null ? dockerConfig : "the Docker config") + ": " + e.getMessage());
     }
-    return new OciRegistryClient(settings.reference(), settings.insecure(), credentials);
+    if (concurrency < 1 || concurrency > 64) {
+      throw usage("--concurrency: must be between 1 and 64, got " + concurrency);
+    }
+    return new OciRegistryClient(settings.reference(), settings.insecure(), credentials,
+        OciRegistryClient.Limits.DEFAULT.withConcurrency(concurrency));
   }
 
   private CommandLine.ParameterException usage(String message) {

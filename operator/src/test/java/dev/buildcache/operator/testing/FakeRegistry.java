@@ -45,12 +45,15 @@ public final class FakeRegistry implements AutoCloseable {
   /** Per path: a handler that answers instead of the spec behaviour; null from it means "behave". */
   private final Map<String, Function<HttpExchange, Boolean>> faults = new ConcurrentHashMap<>();
   private volatile String bearerRealm;
+  private volatile long latencyMillis;
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean basicAuth;
 
   public FakeRegistry(String address, String repository) throws IOException {
     this.repository = repository;
     server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(address), 0), 0);
-    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.setExecutor(Executors.newFixedThreadPool(16));
     server.createContext("/", this::handle);
     server.start();
   }
@@ -103,7 +106,31 @@ public final class FakeRegistry implements AutoCloseable {
     faults.put(path, fault);
   }
 
+  /** Every answer takes at least this long (a registry some way off). */
+  public void latency(java.time.Duration latency) {
+    latencyMillis = latency.toMillis();
+  }
+
+  /** The most requests this registry was answering at once. */
+  public int maxInFlight() {
+    return maxInFlight.get();
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
+    maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+    try {
+      if (latencyMillis > 0) {
+        Thread.sleep(latencyMillis);
+      }
+      handleNow(exchange);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  private void handleNow(HttpExchange exchange) throws IOException {
     try (exchange) {
       String auth = exchange.getRequestHeaders().getFirst("Authorization");
       requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(), auth));

@@ -51,20 +51,33 @@ public final class OciRegistryClient implements RegistryClient {
    *     registry should accept at least, and distribution's own limit
    */
   public record Limits(Duration connectTimeout, Duration deadline, Duration backoff, int maxAttempts, int maxManifestBytes,
-      int maxTagPageBytes) {
+      int maxTagPageBytes, int concurrency) {
+    /** Requests in flight to one registry at a time, by default. */
+    public static final int DEFAULT_CONCURRENCY = 8;
     public static final Limits DEFAULT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMillis(200), 4,
-        4 * 1024 * 1024, 16 * 1024 * 1024);
+        4 * 1024 * 1024, 16 * 1024 * 1024, DEFAULT_CONCURRENCY);
+
+    public Limits {
+      if (concurrency < 1) {
+        throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+      }
+    }
 
     public Limits withDeadline(Duration d) {
-      return new Limits(connectTimeout, d, backoff, maxAttempts, maxManifestBytes, maxTagPageBytes);
+      return new Limits(connectTimeout, d, backoff, maxAttempts, maxManifestBytes, maxTagPageBytes, concurrency);
     }
 
     public Limits withBackoff(Duration b) {
-      return new Limits(connectTimeout, deadline, b, maxAttempts, maxManifestBytes, maxTagPageBytes);
+      return new Limits(connectTimeout, deadline, b, maxAttempts, maxManifestBytes, maxTagPageBytes, concurrency);
     }
 
     public Limits withMaxManifestBytes(int max) {
-      return new Limits(connectTimeout, deadline, backoff, maxAttempts, max, maxTagPageBytes);
+      return new Limits(connectTimeout, deadline, backoff, maxAttempts, max, maxTagPageBytes, concurrency);
+    }
+
+    /** At most {@code n} requests in flight (1: one after another). */
+    public Limits withConcurrency(int n) {
+      return new Limits(connectTimeout, deadline, backoff, maxAttempts, maxManifestBytes, maxTagPageBytes, n);
     }
   }
 
@@ -84,6 +97,44 @@ public final class OciRegistryClient implements RegistryClient {
     this.base = URI.create(origin + "/v2/" + repository.name() + "/");
     this.limits = limits;
     this.http = new RegistryHttp(origin, repository.host(), credentials, limits, calls);
+  }
+
+  /**
+   * {@code work} applied to every item, at most {@link Limits#concurrency()} at a time, the results in the items'
+   * order: the requests overlap, what the GC sees does not depend on which answer came first. A failure of one item
+   * is the failure of the whole call, as it would be one after another.
+   */
+  <T, R> List<R> inParallel(List<T> items, java.util.function.Function<T, R> work) {
+    if (limits.concurrency() == 1 || items.size() < 2) {
+      return items.stream().map(work).toList();
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+        Math.min(limits.concurrency(), items.size()), r -> {
+          Thread t = new Thread(r, "registry-" + repository.host());
+          t.setDaemon(true);
+          return t;
+        });
+    try {
+      List<java.util.concurrent.Future<R>> futures = new ArrayList<>(items.size());
+      for (T item : items) {
+        futures.add(pool.submit(() -> work.apply(item)));
+      }
+      List<R> out = new ArrayList<>(items.size());
+      for (java.util.concurrent.Future<R> future : futures) {
+        out.add(future.get());
+      }
+      return out;
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new RegistryException(repository + ": " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RegistryException(repository + ": interrupted", e);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Override
@@ -116,12 +167,15 @@ public final class OciRegistryClient implements RegistryClient {
     Map<String, List<String>> tagsByDigest = new TreeMap<>();
     Map<String, String> mediaTypes = new TreeMap<>();
     List<Unresolved> unresolved = new ArrayList<>();
-    for (String tag : listTags()) {
-      if (!TAG.matcher(tag).matches()) {
+    List<String> tags = listTags();
+    List<Resolution> resolutions = inParallel(tags, tag -> TAG.matcher(tag).matches() ? resolve(tag) : null);
+    for (int i = 0; i < tags.size(); i++) {
+      String tag = tags.get(i);
+      Resolution r = resolutions.get(i);
+      if (r == null) {
         unresolved.add(new Unresolved(RegistryHttp.printable(tag, 140), "the tags list names it, but it is not a valid tag"));
         continue;
       }
-      Resolution r = resolve(tag);
       if (r.digest() == null) {
         unresolved.add(new Unresolved(tag, r.problem()));
       } else {
@@ -132,7 +186,7 @@ public final class OciRegistryClient implements RegistryClient {
       }
     }
     List<ListedImage> images = new ArrayList<>();
-    tagsByDigest.forEach((digest, tags) -> images.add(new ListedImage(digest, tags.stream().sorted().toList(), null, null,
+    tagsByDigest.forEach((digest, onDigest) -> images.add(new ListedImage(digest, onDigest.stream().sorted().toList(), null, null,
         mediaTypes.get(digest))));
     return new Listing(images, unresolved);
   }
@@ -227,11 +281,7 @@ public final class OciRegistryClient implements RegistryClient {
 
   @Override
   public List<ManifestRead> read(List<String> digests) {
-    List<ManifestRead> out = new ArrayList<>(digests.size());
-    for (String digest : digests) {
-      out.add(read(digest));
-    }
-    return out;
+    return inParallel(digests, this::read);
   }
 
   private ManifestRead read(String digest) {
@@ -270,26 +320,24 @@ public final class OciRegistryClient implements RegistryClient {
 
   @Override
   public List<DeleteOutcome> delete(List<String> digests) {
-    List<DeleteOutcome> outcomes = new ArrayList<>();
-    for (String digest : digests) {
-      RegistryHttp.Response response;
-      try {
-        response = http.send("DeleteManifest", "DELETE", base.resolve("manifests/" + digest), Map.of(), 0, scope("delete"));
-      } catch (RegistryException e) {
-        outcomes.add(DeleteOutcome.failed(digest, "RequestFailed", e.getMessage()));
-        continue;
-      }
-      int code = response.status();
-      if (code == 202 || code == 200) {
-        outcomes.add(DeleteOutcome.deleted(digest));
-      } else if (code == 404) {
-        outcomes.add(DeleteOutcome.alreadyGone(digest));
-      } else {
-        String hint = code == 405 ? "; the registry has deletes disabled (distribution: storage.delete.enabled: true)" : "";
-        outcomes.add(DeleteOutcome.failed(digest, "HTTP" + code, response.errorText() + hint));
-      }
+    return inParallel(digests, this::delete);
+  }
+
+  private DeleteOutcome delete(String digest) {
+    RegistryHttp.Response response;
+    try {
+      response = http.send("DeleteManifest", "DELETE", base.resolve("manifests/" + digest), Map.of(), 0, scope("delete"));
+    } catch (RegistryException e) {
+      return DeleteOutcome.failed(digest, "RequestFailed", e.getMessage());
     }
-    return outcomes;
+    int code = response.status();
+    if (code == 202 || code == 200) {
+      return DeleteOutcome.deleted(digest);
+    } else if (code == 404) {
+      return DeleteOutcome.alreadyGone(digest);
+    }
+    String hint = code == 405 ? "; the registry has deletes disabled (distribution: storage.delete.enabled: true)" : "";
+    return DeleteOutcome.failed(digest, "HTTP" + code, response.errorText() + hint);
   }
 
   @Override

@@ -117,7 +117,7 @@ final class RegistryHttp {
         return response;
       }
       if (attempt < limits.maxAttempts()) {
-        sleep(limits.backoff().multipliedBy(1L << (attempt - 1)));
+        sleep(retryDelay(response, limits.backoff().multipliedBy(1L << (attempt - 1))));
       }
     }
     return response;
@@ -129,9 +129,16 @@ final class RegistryHttp {
     for (int hop = 0; ; ) {
       boolean home = sameOrigin(current, origin);
       calls.count(operation);
-      Response response = exchange(method, current, headers, home ? authorizations.get(scope) : null, maxBody);
+      String sent = home ? authorizations.get(scope) : null;
+      Response response = exchange(method, current, headers, sent, maxBody);
       if (response.status() == 401 && home && !answered) {
         answered = true;
+        // Sent without an authorization that another request has obtained meanwhile (requests run concurrently):
+        // try again with it, once.
+        String now = authorizations.get(scope);
+        if (sent == null && now != null) {
+          continue;
+        }
         if (answer(response.header("WWW-Authenticate").orElse(""), scope)) {
           continue;
         }
@@ -369,6 +376,23 @@ final class RegistryHttp {
     }
     String clean = text.replaceAll("\\p{Cntrl}+", " ").replaceAll("\\s+", " ").trim();
     return clean.length() > max ? clean.substring(0, max) + "..." : clean;
+  }
+
+  /** The longest a registry's Retry-After is honoured; a longer one fails the request after its attempts. */
+  static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(30);
+
+  /**
+   * How long to wait before the next attempt: the backoff, or the registry's {@code Retry-After} in seconds when it
+   * asks for longer (RFC 9110 section 10.2.3; a date form is not honoured), capped at {@link #MAX_RETRY_AFTER}.
+   */
+  static Duration retryDelay(Response response, Duration backoff) {
+    Optional<String> header = response.header("Retry-After");
+    if (header.isPresent() && header.get().trim().matches("\\d{1,6}")) {
+      Duration asked = Duration.ofSeconds(Long.parseLong(header.get().trim()));
+      Duration wait = asked.compareTo(backoff) > 0 ? asked : backoff;
+      return wait.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : wait;
+    }
+    return backoff;
   }
 
   private static void sleep(Duration duration) {
