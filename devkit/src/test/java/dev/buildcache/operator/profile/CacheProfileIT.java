@@ -339,10 +339,8 @@ class CacheProfileIT {
     await().atMost(WAIT).untilAsserted(() -> assertThat(assignments(names)).isEqualTo(expected(names, 3)));
     Map<String, String> before = assignments(names);
 
-    client.resources(BuildkitBuilder.class).inNamespace(NS).withName("shared").edit(b -> {
-      b.getSpec().setReplicas(4);
-      return b;
-    });
+    // the operator writes the builder's status meanwhile: retry a 409 as kubectl would
+    editBuilder("shared", b -> b.getSpec().setReplicas(4));
     client.resource(TestPods.pod("shared", 3, true)).create();
 
     await().atMost(WAIT).untilAsserted(() -> assertThat(assignments(names)).isEqualTo(expected(names, 4)));
