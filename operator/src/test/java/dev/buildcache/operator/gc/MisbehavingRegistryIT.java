@@ -233,8 +233,11 @@ class MisbehavingRegistryIT {
 
   @Test
   void anOversizedManifestIsKeptAsUnreadableAndTheRunGoesOn() {
-    registry.fault("manifests/" + shared, exchange -> "GET".equals(exchange.getRequestMethod())
-        && respond(exchange, 200, "x".repeat(5 * 1024 * 1024), Map.of()));
+    // by digest and by each of its tags (the listing GETs tags, and reads what they serve)
+    for (String path : List.of(shared, "cache-x", "release-1")) {
+      registry.fault("manifests/" + path, exchange -> "GET".equals(exchange.getRequestMethod())
+          && respond(exchange, 200, "x".repeat(5 * 1024 * 1024), Map.of()));
+    }
     Cli.Result result = gcAfterAMonth();
     assertThat(result.exit()).as(result.err()).isZero();
     assertThat(deleted(result.json())).containsExactly(expired);
@@ -246,6 +249,11 @@ class MisbehavingRegistryIT {
   void contentThatDoesNotHashToItsDigestIsUnreadable() {
     registry.fault("manifests/" + shared, exchange -> "GET".equals(exchange.getRequestMethod())
         && respond(exchange, 200, cache("impostor"), Map.of("Content-Type", OCI_MANIFEST)));
+    // its tags serve the impostor too, under the real digest's header
+    for (String tag : List.of("cache-x", "release-1")) {
+      registry.fault("manifests/" + tag, exchange -> "GET".equals(exchange.getRequestMethod())
+          && respond(exchange, 200, cache("impostor"), Map.of("Content-Type", OCI_MANIFEST, "Docker-Content-Digest", shared)));
+    }
     Cli.Result result = gcAfterAMonth();
     assertThat(result.json().path("skipped").toString()).contains("Unreadable").contains("the registry served content that hashes to");
     assertThat(registry.tags()).containsKeys("cache-x", "release-1");

@@ -164,11 +164,21 @@ public final class OciRegistryClient implements RegistryClient {
 
   @Override
   public Listing list() {
+    return listing(true);
+  }
+
+  /**
+   * @param keepBodies resolve each tag with a {@code GET} and keep the manifests (within
+   *     {@link #MAX_KEPT_MANIFEST_BYTES}) for {@link #read}: one request per tag tells both the digest and the
+   *     manifest, where a {@code HEAD} per tag and a {@code GET} per new digest took two; false: {@code HEAD}s, for the
+   *     re-read, which needs digests only
+   */
+  private Listing listing(boolean keepBodies) {
     Map<String, List<String>> tagsByDigest = new TreeMap<>();
     Map<String, String> mediaTypes = new TreeMap<>();
     List<Unresolved> unresolved = new ArrayList<>();
     List<String> tags = listTags();
-    List<Resolution> resolutions = inParallel(tags, tag -> TAG.matcher(tag).matches() ? resolve(tag) : null);
+    List<Resolution> resolutions = inParallel(tags, tag -> TAG.matcher(tag).matches() ? resolve(tag, keepBodies) : null);
     for (int i = 0; i < tags.size(); i++) {
       String tag = tags.get(i);
       Resolution r = resolutions.get(i);
@@ -247,11 +257,38 @@ public final class OciRegistryClient implements RegistryClient {
 
   private record Resolution(String digest, String mediaType, String problem) {}
 
+  /** Manifests kept from the listing's {@code GET}s for {@link #read}, at most this many bytes in all. */
+  static final long MAX_KEPT_MANIFEST_BYTES = 64L * 1024 * 1024;
+  private record Kept(byte[] body, String contentType) {}
+  private final Map<String, Kept> kept = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong keptBytes = new java.util.concurrent.atomic.AtomicLong();
+
   /**
-   * The digest a tag points at now. {@code HEAD} with its {@code Docker-Content-Digest}; where that header is
-   * missing or malformed, or the answer is 404 (flaky, or a tag moved away), a {@code GET} whose body is hashed.
+   * The digest a tag points at now. With {@code getFirst}, a {@code GET} whose body is hashed and kept for
+   * {@link #read}, when it is a clean answer (200, within the size cap, agreeing with its own digest header). Otherwise,
+   * or without {@code getFirst}: a {@code HEAD} with its {@code Docker-Content-Digest}, and where that header is
+   * missing or malformed, or the answer is 404 (flaky, or a tag moved away), a {@code GET} whose body is hashed; a
+   * manifest that cannot be read cleanly is then read by digest, where its failure is reported.
    */
-  private Resolution resolve(String tag) {
+  private Resolution resolve(String tag, boolean getFirst) {
+    if (getFirst) {
+      try {
+        RegistryHttp.Response get = http.send("GetManifest", "GET", base.resolve("manifests/" + tag), accept(),
+            limits.maxManifestBytes(), scope("pull"));
+        if (get.status() == 200) {
+          String computed = "sha256:" + hex("SHA-256", get.body());
+          Optional<String> declared = get.header("Docker-Content-Digest").filter(d -> DIGEST.matcher(d).matches());
+          if (declared.isEmpty() || declared.get().equals(computed)) {
+            if (keptBytes.addAndGet(get.body().length) <= MAX_KEPT_MANIFEST_BYTES) {
+              kept.putIfAbsent(computed, new Kept(get.body(), contentType(get)));
+            }
+            return new Resolution(computed, contentType(get), null);
+          }
+        }
+      } catch (RegistryException e) {
+        // too large, cut off, unreachable: resolve it the careful way below
+      }
+    }
     RegistryHttp.Response head = http.send("HeadManifest", "HEAD", base.resolve("manifests/" + tag), accept(), 0, scope("pull"));
     if (head.status() == 200) {
       Optional<String> digest = head.header("Docker-Content-Digest").filter(d -> DIGEST.matcher(d).matches());
@@ -288,6 +325,11 @@ public final class OciRegistryClient implements RegistryClient {
     if (!DIGEST.matcher(digest).matches()) {
       return ManifestRead.failed(digest, "not a sha256 or sha512 digest");
     }
+    Kept listed = kept.remove(digest);
+    if (listed != null) {
+      // what the listing's GET served for a tag, checked against the digest as a GET by digest would be
+      return parsed(digest, listed.body(), listed.contentType());
+    }
     RegistryHttp.Response response;
     try {
       response = http.send("GetManifest", "GET", base.resolve("manifests/" + digest), accept(), limits.maxManifestBytes(), scope("pull"));
@@ -298,13 +340,17 @@ public final class OciRegistryClient implements RegistryClient {
       // Listed (or referenced) a moment ago: a 404 here is not proof that it is gone.
       return ManifestRead.failed(digest, "GET manifests/" + digest + " answered HTTP " + response.status() + " " + response.errorText());
     }
+    return parsed(digest, response.body(), contentType(response));
+  }
+
+  private static ManifestRead parsed(String digest, byte[] body, String contentType) {
     String algorithm = digest.startsWith("sha512:") ? "SHA-512" : "SHA-256";
-    String actual = digest.substring(0, digest.indexOf(':') + 1) + hex(algorithm, response.body());
+    String actual = digest.substring(0, digest.indexOf(':') + 1) + hex(algorithm, body);
     if (!actual.equals(digest)) {
       return ManifestRead.failed(digest, "the registry served content that hashes to " + actual);
     }
     try {
-      return ManifestRead.read(digest, ManifestParser.parse(response.body(), contentType(response)));
+      return ManifestRead.read(digest, ManifestParser.parse(body, contentType));
     } catch (IllegalArgumentException e) {
       return ManifestRead.failed(digest, "the manifest " + e.getMessage());
     }
@@ -313,7 +359,7 @@ public final class OciRegistryClient implements RegistryClient {
   @Override
   public Listing reread(Collection<String> digests) {
     // Only tags can change for a digest here, and any tag may have moved onto it: list and resolve them all again.
-    Listing now = list();
+    Listing now = listing(false);
     Set<String> wanted = new HashSet<>(digests);
     return new Listing(now.images().stream().filter(i -> wanted.contains(i.digest())).toList(), now.unresolved());
   }

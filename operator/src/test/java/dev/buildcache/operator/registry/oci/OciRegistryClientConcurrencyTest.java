@@ -67,6 +67,14 @@ class OciRegistryClientConcurrencyTest {
   }
 
   @Test
+  void theListingsGetsServeTheReadsSoNoManifestIsFetchedTwice() {
+    Seen seen = exercise(client(8, DockerCredentials.none()));
+    assertThat(seen.reads()).hasSize(40).allSatisfy(r -> assertThat(r.facts()).isNotNull());
+    assertThat(registry.requests()).filteredOn(r -> r.path().contains("/manifests/")).extracting(FakeRegistry.Request::method)
+        .as("one GET per tag, nothing by digest, no HEAD").containsOnly("GET").hasSize(40);
+  }
+
+  @Test
   void deleteOutcomesComeBackInTheOrderAskedWhateverOrderTheRegistryAnswers() {
     OciRegistryClient client = client(8, DockerCredentials.none());
     List<String> digests = client.list().images().stream().map(RegistryClient.ListedImage::digest).toList();
