@@ -297,7 +297,7 @@ class OciGcIT {
         .contains("Would delete 2 images")
         .contains("cache-feature-a")
         .contains("longer than max-age 336h")
-        .contains("API calls: HeadManifest=");
+        .contains("API calls: GetManifest=");
   }
 
   @Test
