@@ -330,14 +330,7 @@ class BuildkitBuilderIT {
 
   /** Spec edits from a test race with the operator's status writes; retry on conflict like kubectl would. */
   private void editSpec(String name, java.util.function.Consumer<BuildkitBuilder> change) {
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
-        .until(() -> {
-          client.resources(BuildkitBuilder.class).inNamespace(NS).withName(name).edit(b -> {
-            change.accept(b);
-            return b;
-          });
-          return true;
-        });
+    dev.buildcache.operator.testing.Edits.retryingConflicts(client, BuildkitBuilder.class, NS, name, change);
   }
 
   private void markReady(String name, int replicas) {

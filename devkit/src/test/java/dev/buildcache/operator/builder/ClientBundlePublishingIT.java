@@ -111,12 +111,8 @@ class ClientBundlePublishingIT {
     clock.advance(Duration.ofHours(2160 - 360 + 1));
     long started = System.nanoTime();
     // a change of the builder makes the pass happen now instead of at its scheduled time
-    // (the operator writes the builder's status meanwhile: retry a 409 as kubectl would)
-    await().atMost(WAIT).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
-        .until(() -> client.resources(BuildkitBuilder.class).inNamespace(NS).withName("shared").edit(b -> {
-          b.getSpec().setMaxParallelism(8);
-          return b;
-        }) != null);
+    dev.buildcache.operator.testing.Edits.retryingConflicts(client, BuildkitBuilder.class, NS, "shared",
+        b -> b.getSpec().setMaxParallelism(8));
     await().atMost(WAIT).until(() -> !bundle("web").get("cert.pem").equals(before));
     long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
     assertThat(bundle("web")).isEqualTo(clientSecret("web"));

@@ -68,11 +68,8 @@ class ProfileIdentityIT {
 
     // revoked: the Secret goes and is not renewed; the other profile keeps its own
     String webCertificate = SecretFactory.value(secret("web"), SecretFactory.BUNDLE_CERT);
-    await().atMost(WAIT).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
-        .until(() -> client.resources(CacheProfile.class).inNamespace(NS).withName("api").edit(p -> {
-          p.getSpec().getAgent().setAccessRevoked(true);
-          return p;
-        }) != null);
+    dev.buildcache.operator.testing.Edits.retryingConflicts(client, CacheProfile.class, NS, "api",
+        p -> p.getSpec().getAgent().setAccessRevoked(true));
     await().atMost(WAIT).until(() -> secret("api") == null && profile("api").getStatus().getClientSecretName() == null);
     assertThat(SecretFactory.value(secret("web"), SecretFactory.BUNDLE_CERT)).isEqualTo(webCertificate);
 

@@ -164,12 +164,10 @@ class RbacIT {
 
   static void setExposure(KubernetesClient client, String builder, boolean exposed) {
     BuildkitBuilder template = TestBuilders.exposed(builder, s -> {});
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
-        .until(() -> client.resources(BuildkitBuilder.class).inNamespace(TestBuilders.NAMESPACE).withName(builder).edit(b -> {
-          b.getSpec().setExposure(exposed ? template.getSpec().getExposure() : null);
-          b.getSpec().setClients(exposed ? template.getSpec().getClients() : null);
-          return b;
-        }) != null);
+    dev.buildcache.operator.testing.Edits.retryingConflicts(client, BuildkitBuilder.class, TestBuilders.NAMESPACE, builder, b -> {
+      b.getSpec().setExposure(exposed ? template.getSpec().getExposure() : null);
+      b.getSpec().setClients(exposed ? template.getSpec().getClients() : null);
+    });
   }
 
   static Set<Permission> permissions(List<SsaCrudDispatcher.Request> requests) {

@@ -19,7 +19,6 @@ import dev.buildcache.operator.testing.TestProfiles;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -122,22 +121,16 @@ class CacheProfileIT {
   }
 
   void editBuilder(String name, Consumer<BuildkitBuilder> change) {
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
-        .until(() -> client.resources(BuildkitBuilder.class).inNamespace(NS).withName(name).edit(b -> {
-          change.accept(b);
-          return b;
-        }) != null);
+    dev.buildcache.operator.testing.Edits.retryingConflicts(client, BuildkitBuilder.class, NS, name, change);
   }
 
   void editProfile(String name, Consumer<CacheProfile> change) {
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
-        .until(() -> client.resources(CacheProfile.class).inNamespace(NS).withName(name).edit(p -> {
-          if (p.getMetadata().getLabels() == null) {
-            p.getMetadata().setLabels(new java.util.HashMap<>());
-          }
-          change.accept(p);
-          return p;
-        }) != null);
+    dev.buildcache.operator.testing.Edits.retryingConflicts(client, CacheProfile.class, NS, name, p -> {
+      if (p.getMetadata().getLabels() == null) {
+        p.getMetadata().setLabels(new java.util.HashMap<>());
+      }
+      change.accept(p);
+    });
   }
 
   @Test
@@ -425,13 +418,7 @@ class CacheProfileIT {
   }
 
   private void edit(String name, Consumer<CacheProfile> change) {
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
-      client.resources(CacheProfile.class).inNamespace(NS).withName(name).edit(p -> {
-        change.accept(p);
-        return p;
-      });
-      return true;
-    });
+    dev.buildcache.operator.testing.Edits.retryingConflicts(client, CacheProfile.class, NS, name, change);
   }
 
   private String selectedPod(String service) {

@@ -43,12 +43,7 @@ public final class BuilderPlanner {
   /** What a pass observed. */
   public record Observed(BuildkitBuilder builder, TlsMaterialPlanner.Stored storedTls, Optional<StatefulSet> statefulSet,
       List<String> assignedReplicas, Optional<io.fabric8.kubernetes.api.model.Service> gatewayService,
-      Map<String, ProfileIdentities.Stored> profileClients, List<String> authorizedProfiles) {
-    public Observed(BuildkitBuilder builder, TlsMaterialPlanner.Stored storedTls, Optional<StatefulSet> statefulSet,
-        List<String> assignedReplicas, Optional<io.fabric8.kubernetes.api.model.Service> gatewayService) {
-      this(builder, storedTls, statefulSet, assignedReplicas, gatewayService, Map.of(), List.of());
-    }
-  }
+      Map<String, ProfileIdentities.Stored> profileClients, List<String> authorizedProfiles) {}
 
   /**
    * What a pass does: apply {@code objects} in order (none when the spec is invalid: its objects are left alone),
@@ -123,11 +118,10 @@ public final class BuilderPlanner {
     if (builder.getSpec().exposed()) {
       objects.addAll(GatewayFactory.objects(builder, clusterDomain));
     } else {
-      GatewayFactory.names(BuilderNames.of(builder)).forEach((type, name) ->
-          removals.add(new Removal(type, builder.getMetadata().getNamespace(), name)));
+      GatewayFactory.names(names).forEach((type, name) -> removals.add(new Removal(type, names.namespace(), name)));
     }
     return new Plan(objects, removals, status.fields(), status.conditions(),
-        CertificateEvents.of(BuilderNames.of(builder), tls).stream().toList(),
+        CertificateEvents.of(names, tls).stream().toList(),
         untilNextChange(profiles.nextChange().filter(p -> p.isBefore(tls.nextChange())).orElse(tls.nextChange())), tls, profiles);
   }
 

@@ -37,11 +37,6 @@ public final class BuilderStatusFactory {
     return counts;
   }
 
-  public static Observed observe(BuildkitBuilder builder, Optional<StatefulSet> statefulSet, TlsMaterial tls,
-      Collection<String> assignedReplicas) {
-    return observe(builder, statefulSet, tls, assignedReplicas, Optional.empty());
-  }
-
   /** @param gatewayService the load balancer Service of an exposed builder, as observed */
   public static Observed observe(BuildkitBuilder builder, Optional<StatefulSet> statefulSet, TlsMaterial tls,
       Collection<String> assignedReplicas, Optional<io.fabric8.kubernetes.api.model.Service> gatewayService) {

@@ -86,14 +86,8 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
     return sources;
   }
 
-  /** Profiles routed onto this builder whose access is not revoked: the ones with a client certificate of their own. */
-  private List<String> authorized(BuilderNames names) {
-    return profiles.list(names.namespace(), p -> names.name().equals(builderOf(p)) && assignedReplica(p) != null && !revoked(p))
-        .map(p -> p.getMetadata().getName()).sorted().toList();
-  }
-
   private static boolean revoked(CacheProfile p) {
-    return p.getSpec() != null && p.getSpec().getAgent() != null && Boolean.TRUE.equals(p.getSpec().getAgent().getAccessRevoked());
+    return p.getSpec() != null && p.getSpec().accessRevoked();
   }
 
   private static String builderOf(CacheProfile p) {
@@ -108,11 +102,13 @@ public class BuildkitBuilderReconciler implements Reconciler<BuildkitBuilder> {
   public UpdateControl<BuildkitBuilder> reconcile(BuildkitBuilder builder, Context<BuildkitBuilder> context) {
     deleteOrphanedCas(context);
     BuilderNames names = BuilderNames.of(builder);
-    List<String> assigned = profiles.list(names.namespace(), p -> names.name().equals(builderOf(p)) && assignedReplica(p) != null)
-        .map(BuildkitBuilderReconciler::assignedReplica).toList();
+    // the profiles routed onto this builder: their replicas are counted, and those not revoked have a certificate
+    List<CacheProfile> routed = profiles.list(names.namespace(), p -> names.name().equals(builderOf(p)) && assignedReplica(p) != null)
+        .toList();
+    List<String> assigned = routed.stream().map(BuildkitBuilderReconciler::assignedReplica).toList();
+    List<String> authorized = routed.stream().filter(p -> !revoked(p)).map(p -> p.getMetadata().getName()).sorted().toList();
     BuilderPlanner.Plan plan = planner.plan(new BuilderPlanner.Observed(builder, objects.storedTls(names),
-        objects.statefulSet(names), assigned, objects.gatewayService(names), objects.profileClients(builder),
-        authorized(names)));
+        objects.statefulSet(names), assigned, objects.gatewayService(names), objects.profileClients(builder), authorized));
     if (!plan.valid()) {
       LOG.info("BuildkitBuilder {}/{} has an invalid spec, leaving its objects alone: {}", names.namespace(), names.name(),
           plan.conditions().get(0).message());

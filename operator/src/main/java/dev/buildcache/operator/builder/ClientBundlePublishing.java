@@ -28,12 +28,12 @@ public final class ClientBundlePublishing {
     this.names = names;
   }
 
-  /** What a pass published: the condition to write, and whether any secret was created or changed. */
-  public record Result(Conditions.Desired condition, boolean changed, boolean failed) {}
+  /** What a pass published: the condition to write, and whether publishing failed (then it is tried again soon). */
+  public record Result(Conditions.Desired condition, boolean failed) {}
 
   public static Result notConfigured() {
     return new Result(new Conditions.Desired(ConditionType.CLIENT_BUNDLES_PUBLISHED, false, Reason.NOT_CONFIGURED,
-        "spec.exposure.secretsManager is unset: client bundles are not published"), false, false);
+        "spec.exposure.secretsManager is unset: client bundles are not published"), false);
   }
 
   /** Publishes each profile's own client certificate with the builder's trust bundle. */
@@ -56,7 +56,7 @@ public final class ClientBundlePublishing {
             1, Integer::sum);
       } catch (BundlePublishException e) {
         return new Result(new Conditions.Desired(ConditionType.CLIENT_BUNDLES_PUBLISHED, false, Reason.BUNDLE_PUBLISH_FAILED,
-            e.getMessage()), false, true);
+            e.getMessage()), true);
       }
     }
     int created = outcomes.getOrDefault(SecretsManagerPublisher.Outcome.CREATED, 0);
@@ -67,6 +67,6 @@ public final class ClientBundlePublishing {
         + (created + updated == 0 ? "" : " (" + created + " created, " + updated + " updated now)");
     boolean changed = created + updated > 0;
     return new Result(new Conditions.Desired(ConditionType.CLIENT_BUNDLES_PUBLISHED, true,
-        changed ? Reason.BUNDLES_PUBLISHED : Reason.BUNDLES_CURRENT, message), changed, false);
+        changed ? Reason.BUNDLES_PUBLISHED : Reason.BUNDLES_CURRENT, message), false);
   }
 }

@@ -86,6 +86,7 @@ public final class CacheConfigRenderer {
     String cacheTo = "type=registry,ref=" + repository + ":" + branchTag
         + ",mode=max,image-manifest=true,oci-mediatypes=true,compression=" + compression;
     String certs = target.certsDir() != null ? target.certsDir() : certsDir(spec);
+    var builderNames = new dev.buildcache.operator.builder.desired.BuilderNames(target.builderName(), profile.getMetadata().getNamespace());
     String driverOpt = "cacert=" + certs + "/ca.pem,cert=" + certs + "/cert.pem,key=" + certs + "/key.pem,servername=" + target.serverName();
     String builderName = builderName(profile, target.endpoint(), driverOpt);
     String service = spec.getAgent() == null || spec.getAgent().getService() == null ? profile.getMetadata().getName() : spec.getAgent().getService();
@@ -110,10 +111,7 @@ public final class CacheConfigRenderer {
                 - "%s:%s"
               cache-to: "%s:%s"
         """.formatted(profile.getMetadata().getNamespace(), profile.getMetadata().getName(), target.builderName(),
-        target.assignedReplica(),
-        new dev.buildcache.operator.builder.desired.BuilderNames(target.builderName(), profile.getMetadata().getNamespace())
-            .profileClientSecret(profile.getMetadata().getName()),
-        new dev.buildcache.operator.builder.desired.BuilderNames(target.builderName(), profile.getMetadata().getNamespace()).clientSecret(),
+        target.assignedReplica(), builderNames.profileClientSecret(profile.getMetadata().getName()), builderNames.clientSecret(),
         certs, CacheTags.BRANCH_TAG_VARIABLE,
         CacheTags.HOOK.lines().map(l -> "#   " + l).collect(java.util.stream.Collectors.joining("\n")), PLUGIN, service, builderName,
         target.endpoint(), driverOpt, service, cacheFrom.get(0), service, cacheFrom.get(1), service, cacheTo);

@@ -170,8 +170,7 @@ public final class ProfilePlanner {
         new CacheConfigRenderer.Target(builderName, endpoint.endpoint(), names.serverName(), a.firstChoicePod()));
     fields.setEndpoint(endpoint.endpoint());
     fields.setAssignedReplica(a.pod());
-    boolean revoked = profile.getSpec().getAgent() != null && Boolean.TRUE.equals(profile.getSpec().getAgent().getAccessRevoked());
-    fields.setClientSecretName(revoked ? null : names.profileClientSecret(profile.getMetadata().getName()));
+    fields.setClientSecretName(profile.getSpec().accessRevoked() ? null : names.profileClientSecret(profile.getMetadata().getName()));
     fields.setCacheFrom(rendered.pluginCacheFrom());
     fields.setCacheTo(rendered.pluginCacheTo());
     fields.setAgentConfig(rendered.agentConfig());

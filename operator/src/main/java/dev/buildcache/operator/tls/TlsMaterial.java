@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param leavesSwitchAt while leaves are still signed by a previous CA: when they will be re-issued by the current
  *     one (the CA's publish delay after it was issued)
  * @param nextChange the earliest moment a pass would change anything: a renewal window opens or leaves switch
+ * @param authorities the CAs a leaf may be signed by now (the current one, and the previous ones until the switch)
  */
 public record TlsMaterial(
     KeyAndCertificate authority,
@@ -23,7 +24,8 @@ public record TlsMaterial(
     List<Issued> issued,
     boolean authorityLost,
     Optional<Instant> leavesSwitchAt,
-    Instant nextChange) {
+    Instant nextChange,
+    RenewalPolicy.Authorities authorities) {
 
   /** A certificate issued in this pass, and why. */
   public record Issued(String certificate, RenewalReason reason) {}

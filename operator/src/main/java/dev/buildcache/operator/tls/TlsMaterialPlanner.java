@@ -98,7 +98,7 @@ public class TlsMaterialPlanner {
         .flatMap(Optional::stream).min(Instant::compareTo).orElseThrow();
     String trustBundle = trusted.stream().map(Pem::encode).collect(Collectors.joining());
     return new TlsMaterial(authority, trustBundle, server, client, List.copyOf(issued), authorityLost, leavesSwitchAt,
-        nextChange);
+        nextChange, authorities);
   }
 
   /**
@@ -109,18 +109,10 @@ public class TlsMaterialPlanner {
   public ProfileIdentities planProfiles(TlsMaterial tls, java.time.Duration lifetime, String namespace,
       java.util.Map<String, ProfileIdentities.Stored> stored, java.util.Collection<String> profiles) {
     Instant now = clock.instant();
-    List<X509Certificate> previous = new ArrayList<>();
-    try {
-      for (X509Certificate ca : Pem.certificates(tls.trustBundle())) {
-        if (!ca.equals(tls.authority().certificate())) {
-          previous.add(ca);
-        }
-      }
-    } catch (Pem.InvalidPemException e) {
-      throw new IllegalStateException("the trust bundle this planner made cannot be read", e);
-    }
-    RenewalPolicy.Authorities authorities = new RenewalPolicy.Authorities(tls.authority().certificate(), previous,
-        tls.leavesSwitchAt().orElse(Instant.MIN));
+    // the builder's CAs as its own pass decided them; a previous CA's profile certificate is renewed at once unless
+    // the builder's own leaves are still switching
+    RenewalPolicy.Authorities authorities = new RenewalPolicy.Authorities(tls.authorities().current(),
+        tls.authorities().previous(), tls.leavesSwitchAt().orElse(Instant.MIN));
     java.time.Duration renewBefore = lifetime.dividedBy(3);
     Instant notAfter = min(now.plus(lifetime), tls.authority().notAfter());
     java.util.Map<String, KeyAndCertificate> identities = new java.util.TreeMap<>();

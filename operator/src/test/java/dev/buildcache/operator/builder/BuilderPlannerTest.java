@@ -20,6 +20,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +36,7 @@ class BuilderPlannerTest {
   }
 
   static BuilderPlanner.Observed fresh(BuildkitBuilder builder) {
-    return new BuilderPlanner.Observed(builder, TlsMaterialPlanner.Stored.empty(), Optional.empty(), List.of(), Optional.empty());
+    return new BuilderPlanner.Observed(builder, TlsMaterialPlanner.Stored.empty(), Optional.empty(), List.of(), Optional.empty(), Map.of(), List.of());
   }
 
   /** What the next pass reads after this plan was applied. */
@@ -84,7 +85,7 @@ class BuilderPlannerTest {
     BuildkitBuilder builder = TestBuilders.builder("shared");
     BuilderPlanner.Plan first = planner.plan(fresh(builder));
     clock.advance(Duration.ofMinutes(30));
-    BuilderPlanner.Plan second = planner.plan(new BuilderPlanner.Observed(builder, stored(first), Optional.empty(), List.of(), Optional.empty()));
+    BuilderPlanner.Plan second = planner.plan(new BuilderPlanner.Observed(builder, stored(first), Optional.empty(), List.of(), Optional.empty(), Map.of(), List.of()));
 
     assertThat(second.announcements()).isEmpty();
     assertThat(second.objects()).isEqualTo(first.objects());
@@ -125,7 +126,7 @@ class BuilderPlannerTest {
     StatefulSet observed = new StatefulSetBuilder().withNewMetadata().withName("shared").endMetadata()
         .withNewStatus().withReplicas(2).withReadyReplicas(2).withUpdatedReplicas(2).endStatus().build();
     BuilderPlanner.Plan plan = planner.plan(new BuilderPlanner.Observed(builder, TlsMaterialPlanner.Stored.empty(),
-        Optional.of(observed), List.of("shared-1", "shared-1", "shared-0"), Optional.empty()));
+        Optional.of(observed), List.of("shared-1", "shared-1", "shared-0"), Optional.empty(), Map.of(), List.of()));
     assertThat(plan.conditions()).extracting(Conditions.Desired::reason).contains(Reason.ALL_REPLICAS_READY, Reason.ROLLOUT_COMPLETE);
     assertThat(plan.status().getProfilesPerReplica()).containsEntry("shared-0", 1).containsEntry("shared-1", 2);
   }
@@ -143,7 +144,7 @@ class BuilderPlannerTest {
         .withName("shared-gateway").endMetadata().withNewStatus().withNewLoadBalancer().addNewIngress()
         .withHostname("k8s-buildkit-shared-0123.elb.eu-west-1.amazonaws.com").endIngress().endLoadBalancer().endStatus().build();
     BuilderPlanner.Plan provisioned = planner.plan(new BuilderPlanner.Observed(exposed, stored(plan), Optional.empty(), List.of(),
-        Optional.of(lb)));
+        Optional.of(lb), Map.of(), List.of()));
     assertThat(provisioned.status().getExternalEndpoint()).isEqualTo("tcp://k8s-buildkit-shared-0123.elb.eu-west-1.amazonaws.com:1234");
     assertThat(provisioned.conditions()).anySatisfy(c -> assertThat(c.reason()).isEqualTo(Reason.LOAD_BALANCER_READY));
 

@@ -75,4 +75,37 @@ public final class TestTls {
     client.setSSLParameters(params);
     return client;
   }
+
+  /**
+   * One request over mutual TLS: the server (needing a client certificate) answers "pong" to "ping". Returns the
+   * answer; throws when the handshake fails or the server closes the connection instead of answering (TLS 1.3 reports
+   * a refused client certificate only then).
+   */
+  public static String pingPong(SSLContext server, SSLContext client, String serverName) throws Exception {
+    try (javax.net.ssl.SSLServerSocket socket = (javax.net.ssl.SSLServerSocket) server.getServerSocketFactory()
+        .createServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      socket.setNeedClientAuth(true);
+      java.util.concurrent.CompletableFuture<Void> served = java.util.concurrent.CompletableFuture.runAsync(() -> {
+        try (Socket s = socket.accept(); java.io.InputStream in = s.getInputStream(); java.io.OutputStream out = s.getOutputStream()) {
+          in.readNBytes(4);
+          out.write("pong".getBytes());
+        } catch (java.io.IOException e) {
+          // the client sees the failure
+        }
+      });
+      Socket plain = new Socket();
+      plain.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), socket.getLocalPort()), 5000);
+      plain.setSoTimeout(5000);
+      try (SSLSocket tls = client(client, plain, serverName)) {
+        tls.startHandshake();
+        tls.getOutputStream().write("ping".getBytes());
+        String answer = new String(tls.getInputStream().readNBytes(4));
+        served.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        if (answer.length() < 4) {
+          throw new java.io.IOException("server closed the connection: client certificate rejected");
+        }
+        return answer;
+      }
+    }
+  }
 }

@@ -6,21 +6,11 @@ import dev.buildcache.operator.builder.desired.BuilderNames;
 import dev.buildcache.operator.testing.MutableClock;
 import dev.buildcache.operator.testing.TestTls;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLServerSocket;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -79,31 +69,11 @@ class ProfileIdentitiesTest {
 
   /** One request over mutual TLS, the server checking the client's certificate at {@code at}; "refused" if it fails. */
   String handshake(KeyAndCertificate client, Instant at) throws Exception {
-    SSLContext server = TestTls.serverContextAt(tls.server(), tls.trustBundle(), at);
-    SSLContext agent = TestTls.context(client, tls.trustBundle());
-    try (SSLServerSocket socket = (SSLServerSocket) server.getServerSocketFactory().createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      socket.setNeedClientAuth(true);
-      CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
-        try (Socket s = socket.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-          in.readNBytes(4);
-          out.write("pong".getBytes());
-        } catch (IOException e) {
-          // the client sees it
-        }
-      });
-      Socket plain = new Socket();
-      plain.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort()), 5000);
-      plain.setSoTimeout(5000);
-      try (SSLSocket tlsSocket = TestTls.client(agent, plain, NAMES.serverName())) {
-        tlsSocket.startHandshake();
-        tlsSocket.getOutputStream().write("ping".getBytes());
-        String answer = new String(tlsSocket.getInputStream().readNBytes(4));
-        return answer.equals("pong") ? answer : "refused";
-      } catch (IOException e) {
-        return "refused";
-      } finally {
-        served.get(5, TimeUnit.SECONDS);
-      }
+    try {
+      return TestTls.pingPong(TestTls.serverContextAt(tls.server(), tls.trustBundle(), at), TestTls.context(client, tls.trustBundle()),
+          NAMES.serverName());
+    } catch (IOException e) {
+      return "refused";
     }
   }
 }

@@ -5,29 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.buildcache.operator.builder.desired.BuilderNames;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLServerSocket;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -105,37 +89,8 @@ class TlsHandshakeTest {
 
   static String handshake(KeyAndCertificate serverIdentity, String serverTrust, KeyAndCertificate clientIdentity,
       String clientTrust, String serverName) throws Exception {
-    SSLContext serverContext = context(serverIdentity, serverTrust);
-    SSLContext clientContext = context(clientIdentity, clientTrust);
-    try (SSLServerSocket server = (SSLServerSocket) serverContext.getServerSocketFactory()
-        .createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      server.setNeedClientAuth(true);
-      CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
-        try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-          in.readNBytes(4);
-          out.write("pong".getBytes());
-        } catch (IOException e) {
-          // the client sees the failure
-        }
-      });
-      Socket plain = new Socket();
-      plain.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), 5000);
-      plain.setSoTimeout(5000);
-      try (SSLSocket client = (SSLSocket) clientContext.getSocketFactory().createSocket(plain, serverName, server.getLocalPort(), true)) {
-        SSLParameters params = client.getSSLParameters();
-        params.setEndpointIdentificationAlgorithm("HTTPS");
-        params.setServerNames(List.of(new SNIHostName(serverName.replace("*", "x"))));
-        client.setSSLParameters(params);
-        client.startHandshake();
-        client.getOutputStream().write("ping".getBytes());
-        String answer = new String(client.getInputStream().readNBytes(4));
-        served.get(5, TimeUnit.SECONDS);
-        if (answer.length() < 4) {
-          throw new IOException("server closed the connection: client certificate rejected");
-        }
-        return answer;
-      }
-    }
+    return dev.buildcache.operator.testing.TestTls.pingPong(context(serverIdentity, serverTrust), context(clientIdentity, clientTrust),
+        serverName);
   }
 
   static SSLContext context(KeyAndCertificate identity, String trustBundle) throws Exception {

@@ -61,6 +61,11 @@ public class CacheProfileSpec {
   public CacheSpec getCache() { return cache; }
   public void setCache(CacheSpec cache) { this.cache = cache; }
   public AgentSpec getAgent() { return agent; }
+
+  /** Whether this profile's client certificate is revoked (spec.agent.accessRevoked). */
+  public boolean accessRevoked() {
+    return agent != null && Boolean.TRUE.equals(agent.getAccessRevoked());
+  }
   public void setAgent(AgentSpec agent) { this.agent = agent; }
   public RetentionSpec getRetention() { return retention; }
   public void setRetention(RetentionSpec retention) { this.retention = retention; }
