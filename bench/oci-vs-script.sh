@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# `buildcache gc` side by side with bench/skopeo-gc.sh (the simplest script a user could write) on identical copies
+# of one docker-registry storage (CNCF distribution, loopback, plain HTTP): N BuildKit cache manifests and 10
+# release images under matching tags. Both tools record first-seen times in a first pass run fifteen days in the
+# past (faketime); then a third of the caches are pushed again (their tags move), and each tool runs once more,
+# now, with --max-age 14d, on its own copy: two thirds of the caches are due. Prints, per N, the median wall over
+# RUNS runs (alternating), the requests the registry logged (access log) and whether both deleted the same tags
+# and every release image survived, and the CPU the registry itself spent (the floor both tools share: distribution
+# looks up every tag of the repository for each manifest it deletes). Usage:
+# bench/oci-vs-script.sh [N[,N...]] [RUNS] [CONCURRENCY]. TOOLS="buildcache" measures only buildcache gc.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes="${1:-500,2000}"; runs="${2:-3}"; concurrency="${3:-8}"; tools="${TOOLS:-buildcache script}"
+scripts/ensure-tools docker-registry skopeo jq faketime
+if [ ! -x operator/target/buildcache ] || [ ! -d devkit/target/test-classes ]; then
+  ./mvnw -q -B -ntp install -DskipTests
+fi
+./mvnw -q -B -ntp -o -pl devkit test-compile
+./mvnw -q -B -ntp -o -pl devkit dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+cp="devkit/target/test-classes:devkit/target/classes:$(cat devkit/target/bench.classpath)"
+buildcache="$PWD/operator/target/buildcache"
+skopeo_gc="$PWD/bench/skopeo-gc.sh"
+work="$(mktemp -d)"
+registry_pid=""
+trap '[ -z "$registry_pid" ] || kill "$registry_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+host="127.0.0.1:$port"; repo="$host/team/app-cache"
+
+start_registry() { # storage-dir access-log
+  cat > "$work/config.yml" <<YAML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $1
+  delete:
+    enabled: true
+http:
+  addr: $host
+YAML
+  docker-registry serve "$work/config.yml" > "$2" 2>&1 &
+  registry_pid=$!
+  for _ in $(seq 100); do curl -fs "http://$host/v2/" >/dev/null && return 0; sleep 0.1; done
+  echo "docker-registry did not start: $(cat "$2")" >&2; exit 1
+}
+stop_registry() { kill "$registry_pid"; wait "$registry_pid" 2>/dev/null || true; registry_pid=""; }
+requests() { grep -cE '"(GET|HEAD|DELETE|PUT|POST|PATCH) /v2/' "$1" || true; }
+by_method() { grep -oE '"(GET|HEAD|DELETE) /v2/[^ ]*' "$1" | awk '{m=$1; sub(/"/,"",m); if ($2 ~ /\/tags\/list/) m=m" tags/list"; else if ($2=="/v2/") m=m" /v2/"; c[m]++} END {for (k in c) printf "%s=%d ", k, c[k]}'; }
+tags() { skopeo list-tags --tls-verify=false "docker://$repo" | jq -r '.Tags[]' | sort; }
+now_ms() { date +%s%3N; }
+registry_cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$registry_pid/stat"; }
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+
+printf '%-7s %-10s %10s %14s %9s %9s %8s %s\n' N tool "wall(ms)" "registry-cpu" requests deleted "req/del" "requests by method (last run)"
+for n in ${sizes//,/ }; do
+  pristine="$work/pristine-$n"; mkdir -p "$pristine"
+  start_registry "$pristine/storage" "$work/seed.log"
+  java -Xmx256m -cp "$cp" dev.buildcache.operator.bench.SeedCaches "http://$host" team/app-cache seed "$n"
+  tags > "$pristine/tags-before-first-pass"
+  # the first pass of each tool, fifteen days ago: each records what it sees, nothing is old enough
+  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f -15d "$buildcache" gc --repository "$repo" --insecure --max-age 14d \
+    --state-dir "$pristine/buildcache-state" > /dev/null
+  if [[ " $tools " == *" script "* ]]; then
+    FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f -15d "$skopeo_gc" "$repo" "$pristine/skopeo-state" 14 > /dev/null
+  fi
+  java -Xmx256m -cp "$cp" dev.buildcache.operator.bench.SeedCaches "http://$host" team/app-cache repush "$n"
+  tags > "$pristine/tags-before"
+  stop_registry
+  declare -A walls=() cpus=()
+  for run in $(seq "$runs"); do
+    for tool in $tools; do
+      copy="$work/run"; rm -rf "$copy"; cp -a "$pristine" "$copy"
+      log="$work/$tool-$n.log"
+      start_registry "$copy/storage" "$log"
+      cpu=$(registry_cpu_ms); start=$(now_ms)
+      if [ "$tool" = buildcache ]; then
+        "$buildcache" gc --repository "$repo" --insecure --max-age 14d --concurrency "$concurrency" \
+          --state-dir "$copy/buildcache-state" > "$work/$tool.out"
+      else
+        "$skopeo_gc" "$repo" "$copy/skopeo-state" 14 > "$work/$tool.out"
+      fi
+      walls[$tool]+="$(( $(now_ms) - start )) "; cpus[$tool]+="$(( $(registry_cpu_ms) - cpu )) "
+      cp "$log" "$work/$tool-$n-measured.log"
+      tags > "$work/$tool-$n-after"
+      stop_registry
+      comm -23 "$copy/tags-before" "$work/$tool-$n-after" > "$work/$tool-$n-deleted"
+      if grep -q '^cache-release-' "$work/$tool-$n-deleted"; then
+        echo "$tool deleted a release image: $(grep '^cache-release-' "$work/$tool-$n-deleted" | head -3)" >&2; exit 1
+      fi
+    done
+  done
+  for tool in $tools; do
+    wall=$(printf '%s\n' ${walls[$tool]} | median); cpu=$(printf '%s\n' ${cpus[$tool]} | median)
+    req=$(requests "$work/$tool-$n-measured.log"); del=$(wc -l < "$work/$tool-$n-deleted")
+    printf '%-7s %-10s %10s %14s %9s %9s %8s %s\n' "$n" "$tool" "$wall" "$cpu" "$req" "$del" \
+      "$(awk -v r="$req" -v d="$del" 'BEGIN {printf "%.2f", d ? r / d : 0}')" "$(by_method "$work/$tool-$n-measured.log")"
+    eval "wall_$tool=$wall"
+  done
+  [ "$tools" = "buildcache script" ] || { rm -rf "$pristine"; continue; }
+  if cmp -s "$work/buildcache-$n-deleted" "$work/script-$n-deleted"; then same=yes; else same=NO; fi
+  echo "N=$n: buildcache is $(awk -v a="$wall_script" -v b="$wall_buildcache" 'BEGIN {printf "%.1f", a / b}')x faster (medians of $runs: ${walls[buildcache]}/ ${walls[script]}ms); same deletions: $same; release images kept: 10/10"
+  [ "$same" = yes ] || { diff "$work/buildcache-$n-deleted" "$work/script-$n-deleted" | head >&2; exit 1; }
+  rm -rf "$pristine"
+done
