@@ -157,12 +157,16 @@ public final class BuilderScaleBench {
   }
 
   static void waitFor(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    waitFor(timeout, Duration.ofMillis(100), condition);
+  }
+
+  static void waitFor(Duration timeout, Duration poll, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("timed out after " + timeout);
       }
-      Thread.sleep(100);
+      Thread.sleep(poll.toMillis());
     }
   }
 
@@ -190,7 +194,7 @@ public final class BuilderScaleBench {
         port = s.getLocalPort();
       }
       List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-      command.addAll(List.of(javaOpts.split(" ")));
+      java.util.Arrays.stream(javaOpts.trim().split("\\s+")).filter(o -> !o.isEmpty()).forEach(command::add);
       command.addAll(List.of("-jar", jar.toString(), "run", "--no-leader-election", "--health-port", Integer.toString(port)));
       String extra = System.getProperty("bench.operatorArgs", "").trim();
       if (!extra.isEmpty()) {
@@ -200,7 +204,8 @@ public final class BuilderScaleBench {
           .redirectOutput(Files.createTempFile("bench-operator", ".log").toFile());
       pb.environment().put("KUBECONFIG", kubeconfig.toString());
       Operator operator = new Operator(pb.start(), port);
-      waitFor(Duration.ofMinutes(1), operator::ready);
+      // a short poll: start-to-ready is measured around this call
+      waitFor(Duration.ofMinutes(1), Duration.ofMillis(20), operator::ready);
       return operator;
     }
 
@@ -247,8 +252,17 @@ public final class BuilderScaleBench {
     }
 
     long rssKiB() throws IOException {
+      return status("VmRSS:");
+    }
+
+    /** The highest RSS the process has had so far. */
+    long peakRssKiB() throws IOException {
+      return status("VmHWM:");
+    }
+
+    private long status(String field) throws IOException {
       return Files.readAllLines(Path.of("/proc/" + process.pid() + "/status")).stream()
-          .filter(l -> l.startsWith("VmRSS:")).map(l -> l.replaceAll("[^0-9]", "")).mapToLong(Long::parseLong).findFirst().orElse(-1);
+          .filter(l -> l.startsWith(field)).map(l -> l.replaceAll("[^0-9]", "")).mapToLong(Long::parseLong).findFirst().orElse(-1);
     }
 
     void jcmd(String command) throws Exception {

@@ -35,7 +35,10 @@ import software.amazon.awssdk.services.sts.StsClient;
  * GC benchmarks. {@code plan IMAGES LAYERS SHARED RUNS}: median planning time and peak heap over generated
  * repositories ({@code SHARED} = fraction of layer references that point into a shared pool of base layers).
  * {@code ecr-calls IMAGES NEW}: API calls of the first run and of the next day's run, with NEW images pushed in
- * between, through the real SDK against the local ECR-protocol server. Run through {@code bench/gc.sh}.
+ * between, through the real SDK against the local ECR-protocol server. {@code ecr-cpu IMAGES RUNS}: CPU time of
+ * the GC's own thread (the SDK's client, the planner, the state; not the in-process server's threads) for a first
+ * run over IMAGES images, in a fresh JVM (the first run, JIT included, is what a CLI run or an operator's first
+ * pass pays) and then warm. Run through {@code bench/gc.sh}.
  */
 public final class GcBench {
   static final Instant NOW = Instant.parse("2026-11-28T00:00:00Z");
@@ -45,7 +48,8 @@ public final class GcBench {
     switch (args[0]) {
       case "plan" -> plan(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Double.parseDouble(args[3]), Integer.parseInt(args[4]));
       case "ecr-calls" -> ecrCalls(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
-      default -> throw new IllegalArgumentException("plan | ecr-calls");
+      case "ecr-cpu" -> ecrCpu(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+      default -> throw new IllegalArgumentException("plan | ecr-calls | ecr-cpu");
     }
   }
 
@@ -72,9 +76,10 @@ public final class GcBench {
       }
     }
     Collections.sort(millis);
-    System.out.printf(Locale.ROOT, "plan %d images x %d layers (%.0f%% shared): median %.0f ms over %d runs %s; "
+    double median = millis.get(millis.size() / 2);
+    System.out.printf(Locale.ROOT, "plan %d images x %d layers (%.0f%% shared): median %.0f ms = %.2f us per image over %d runs %s; "
             + "heap with input %.0f MiB, peak during planning %.0f MiB (max heap %.0f MiB); %d deletions, %d -> %d bytes%n",
-        images, layers, shared * 100, millis.get(millis.size() / 2), runs, millis, baseline / 1048576.0, peak / 1048576.0,
+        images, layers, shared * 100, median, median * 1000 / images, runs, millis, baseline / 1048576.0, peak / 1048576.0,
         Runtime.getRuntime().maxMemory() / 1048576.0, plan.deletions().size(), plan.bytesBefore(), plan.bytesAfter());
   }
 
@@ -183,6 +188,52 @@ public final class GcBench {
             n, newPerDay, second.manifestsRead(), second.deleted().size(), daily, daily.values().stream().mapToInt(Integer::intValue).sum(),
             ceil(n, 1000), ceil(newPerDay, 100), secondSeconds, second.pullTimes());
       }
+    }
+  }
+
+  static void ecrCpu(int images, int runs) throws Exception {
+    EcrProtocolServer.useTestCredentials();
+    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    try (EcrProtocolServer ecr = new EcrProtocolServer()) {
+      MutableClock clock = new MutableClock(NOW);
+      ecr.clock(clock);
+      // excluded, as deploy/eks sets up: the reads leave the pull times alone, so every run plans the same
+      ecr.exclude(EcrProtocolServer.GC_ROLE_ARN);
+      for (int i = 0; i < images; i++) {
+        ecr.put(cacheManifest("b" + i), "application/vnd.oci.image.manifest.v1+json", CACHE_CONFIG,
+            NOW.minus(Duration.ofDays(i % 4 == 0 ? 40 : 5)), null, "cache-b" + i);
+      }
+      RepositoryReference ref = RepositoryReference.parse("123456789012.dkr.ecr.us-east-1.amazonaws.com/app-cache");
+      List<Double> cpu = new ArrayList<>();
+      List<Double> wall = new ArrayList<>();
+      for (int run = 0; run <= runs; run++) {
+        ApiCalls calls = new ApiCalls();
+        StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(EcrProtocolServer.GC_ACCESS_KEY, "secret"));
+        long cpuStart = threads.getCurrentThreadCpuTime();
+        long start = System.nanoTime();
+        StsClient sts = EcrRegistryClient.stsBuilder(calls).region(Region.US_EAST_1).endpointOverride(ecr.endpoint())
+            .credentialsProvider(credentials).httpClientBuilder(ApacheHttpClient.builder()).build();
+        try (EcrRegistryClient client = new EcrRegistryClient(EcrRegistryClient.builder(calls)
+            .httpClientBuilder(ApacheHttpClient.builder()).region(Region.US_EAST_1).endpointOverride(ecr.endpoint())
+            .credentialsProvider(credentials).build(), sts, ref, "us-east-1", calls)) {
+          // a dry run: every run sees the same repository, reads every manifest and plans the same deletions
+          GcReport report = new GcRunner(clock, line -> {}, new InMemoryGcStateStore()).run(client, ref.toString(), policy(null), true);
+          double cpuMs = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6;
+          double wallMs = (System.nanoTime() - start) / 1e6;
+          System.out.printf(Locale.ROOT, "ecr-cpu run %d (%s): %d images, %d manifests read, %d planned deletions, calls %s; "
+                  + "GC thread CPU %.0f ms = %.3f ms per image; wall %.0f ms%n",
+              run, run == 0 ? "first in this JVM" : "warm", images, report.manifestsRead(), report.deleted().size(), client.apiCalls(),
+              cpuMs, cpuMs / images, wallMs);
+          if (run > 0) {
+            cpu.add(cpuMs);
+            wall.add(wallMs);
+          }
+        }
+      }
+      Collections.sort(cpu);
+      Collections.sort(wall);
+      System.out.printf(Locale.ROOT, "ecr-cpu %d images: warm median GC thread CPU %.0f ms = %.3f ms per image, wall %.0f ms, over %d runs%n",
+          images, cpu.get(cpu.size() / 2), cpu.get(cpu.size() / 2) / images, wall.get(wall.size() / 2), runs);
     }
   }
 

@@ -33,7 +33,7 @@ public final class ProfileScaleBench {
   static final int REPLICAS = 3;
 
   record Run(double convergeMs, double readyMs, double serverBusyMs, double profileReconciles, double builderReconciles, long apiRequests, double apiMicros,
-      int steadyWrites, double heapMiB, double rssMiB) {}
+      int steadyWrites, double heapMiB, double rssMiB, double peakRssMiB) {}
 
   public static void main(String[] args) throws Exception {
     Path jar = Path.of(System.getProperty("bench.jar", "operator/target/buildcache.jar")).toAbsolutePath();
@@ -47,13 +47,13 @@ public final class ProfileScaleBench {
       results.add(run);
       System.out.printf(Locale.ROOT, "run %d: converged %.0f ms after operator launch (%.0f ms after it was ready) with %.0f profile "
               + "and %.0f builder passes, %d API requests at %.0f us each in the in-process server (busy %.0f ms, one event loop); "
-              + "steady-state writes %d; heap %.1f MiB; RSS %.1f MiB%n",
+              + "steady-state writes %d; heap %.1f MiB; RSS %.1f MiB; peak RSS while converging %.1f MiB; ready %.0f ms after launch%n",
           i + 1, run.convergeMs(), run.convergeMs() - run.readyMs(), run.profileReconciles(), run.builderReconciles(), run.apiRequests(), run.apiMicros(), run.serverBusyMs(),
-          run.steadyWrites(), run.heapMiB(), run.rssMiB());
+          run.steadyWrites(), run.heapMiB(), run.rssMiB(), run.peakRssMiB(), run.readyMs());
     }
     System.out.printf(Locale.ROOT, "MEDIAN over %d runs, %d profiles on %d builders x %d replicas, operator JVM %s: converged %.0f ms "
             + "after launch, %.0f ms after ready; in-process server busy %.0f ms; %.0f profile passes, %.0f builder passes; %.0f API requests at %.0f us each; steady-state writes %d; "
-            + "heap after GC %.1f MiB; RSS %.1f MiB%n",
+            + "heap after GC %.1f MiB; RSS %.1f MiB; peak RSS while converging %.1f MiB; ready %.0f ms after launch%n",
         runs, profiles, builders, REPLICAS, javaOpts,
         BuilderScaleBench.median(results.stream().map(Run::convergeMs).toList()),
         BuilderScaleBench.median(results.stream().map(r -> r.convergeMs() - r.readyMs()).toList()),
@@ -64,7 +64,9 @@ public final class ProfileScaleBench {
         BuilderScaleBench.median(results.stream().map(Run::apiMicros).toList()),
         (int) BuilderScaleBench.median(results.stream().map(r -> (double) r.steadyWrites()).toList()),
         BuilderScaleBench.median(results.stream().map(Run::heapMiB).toList()),
-        BuilderScaleBench.median(results.stream().map(Run::rssMiB).toList()));
+        BuilderScaleBench.median(results.stream().map(Run::rssMiB).toList()),
+        BuilderScaleBench.median(results.stream().map(Run::peakRssMiB).toList()),
+        BuilderScaleBench.median(results.stream().map(Run::readyMs).toList()));
   }
 
   static Run runOnce(Path jar, int profiles, int builders, String javaOpts) throws Exception {
@@ -77,8 +79,11 @@ public final class ProfileScaleBench {
       }
       for (int i = 0; i < profiles; i++) {
         String builder = "builder-" + (i % builders);
+        int index = i;
         client.resource(TestProfiles.profile("repo-" + i, s -> {
           s.setBuilderRef(new CacheProfileSpec.BuilderRef(builder));
+          // under the namespace's own path element, as the default --repository-access rule asks
+          s.setRepository("123456789012.dkr.ecr.us-east-1.amazonaws.com/" + NS + "/repo-" + index + "-cache");
           s.getRetention().setMaxTotalSize("50Gi");
           s.getRetention().setMaxAge("336h");
           s.getRetention().setProtectTags(List.of("cache-main"));
@@ -103,6 +108,8 @@ public final class ProfileScaleBench {
           return converged(client, profiles, builders);
         });
         double convergeMs = (System.nanoTime() - launched) / 1e6;
+        // the highest RSS of the operator that did the converging: memory under load
+        double peakRss = operator.peakRssKiB() / 1024.0;
         if (Boolean.getBoolean("bench.trace")) {
           // writes per second since launch, by kind: where the time to converge goes
           java.util.Map<String, Integer> perSecond = new java.util.TreeMap<>();
@@ -153,7 +160,8 @@ public final class ProfileScaleBench {
         current.jcmd("GC.run");
         double heap = current.heapUsedBytes() / (1024.0 * 1024.0);
         double rss = current.rssKiB() / 1024.0;
-        return new Run(convergeMs, readyMs, spent.nanos() / 1e6, profilePasses, builderPasses, spent.requests(), spent.microsPerRequest(), steadyWrites, heap, rss);
+        return new Run(convergeMs, readyMs, spent.nanos() / 1e6, profilePasses, builderPasses, spent.requests(), spent.microsPerRequest(), steadyWrites, heap, rss,
+            peakRss);
       } finally {
         operator.stop();
       }
@@ -164,19 +172,31 @@ public final class ProfileScaleBench {
    * Cheap first (the builders' own count of profiles per replica: ten small objects), the full check (every
    * profile Ready, every Service there) only once the counts add up; polling must not load the API and CPU it measures.
    */
+  private static void trace(String line) {
+    if (Boolean.getBoolean("bench.trace")) {
+      System.out.println("  not converged: " + line);
+    }
+  }
+
   static boolean converged(KubernetesClient client, int profiles, int builders) {
     List<BuildkitBuilder> bs = client.resources(BuildkitBuilder.class).inNamespace(NS).list().getItems();
     int counted = bs.stream().filter(b -> b.getStatus() != null && b.getStatus().getProfilesPerReplica() != null
             && Conditions.isTrue(b.getStatus().getConditions(), ConditionType.READY))
         .mapToInt(b -> b.getStatus().getProfilesPerReplica().values().stream().mapToInt(Integer::intValue).sum()).sum();
     if (counted != profiles) {
+      trace("builders count " + counted + " of " + profiles + " profiles: "
+          + client.resources(CacheProfile.class).inNamespace(NS).list().getItems().stream().map(p -> p.getMetadata().getName() + " "
+              + (p.getStatus() == null ? "no status" : p.getStatus().getConditions())).limit(1).toList());
       return false;
     }
     List<CacheProfile> all = client.resources(CacheProfile.class).inNamespace(NS).list().getItems();
     if (all.size() != profiles || !all.stream().allMatch(p -> p.getStatus() != null && p.getStatus().getEndpoint() != null
         && Conditions.isTrue(p.getStatus().getConditions(), ConditionType.READY))) {
+      trace("profiles not Ready: " + all.stream().filter(p -> p.getStatus() == null || !Conditions.isTrue(p.getStatus().getConditions(), ConditionType.READY))
+          .map(p -> p.getMetadata().getName() + (p.getStatus() == null ? "" : " " + p.getStatus().getConditions())).limit(2).toList());
       return false;
     }
+    trace("services " + client.services().inNamespace(NS).list().getItems().size());
     return client.services().inNamespace(NS).list().getItems().size() == profiles + 2 * builders;
   }
 }

@@ -52,4 +52,20 @@ public final class Commands {
     }
     return result.output();
   }
+
+  /**
+   * The prefix that runs a command with {@code root} as its root directory and a private /proc (java finds its
+   * libraries through /proc/self/exe), as scripts/cds-archive does: unshare, in a user namespace unless root.
+   */
+  public static List<String> chroot(Path root) {
+    try {
+      java.nio.file.Files.createDirectories(root.resolve("proc"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    boolean isRoot = "0".equals(succeed(Path.of("."), java.time.Duration.ofSeconds(10), List.of("id", "-u")).trim());
+    List<String> isolate = List.of("unshare", "--mount", "--pid", "--fork", "--mount-proc", "--root=" + root);
+    return isRoot ? isolate : java.util.stream.Stream.concat(java.util.stream.Stream.of("unshare", "--user", "--map-root-user"),
+        isolate.stream().skip(1)).toList();
+  }
 }
