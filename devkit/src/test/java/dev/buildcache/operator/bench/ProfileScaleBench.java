@@ -168,23 +168,24 @@ public final class ProfileScaleBench {
     }
   }
 
+  /** A line built only when tracing: the untraced poll must not list what it measures. */
+  private static void trace(java.util.function.Supplier<String> line) {
+    if (Boolean.getBoolean("bench.trace")) {
+      System.out.println("  not converged: " + line.get());
+    }
+  }
+
   /**
    * Cheap first (the builders' own count of profiles per replica: ten small objects), the full check (every
    * profile Ready, every Service there) only once the counts add up; polling must not load the API and CPU it measures.
    */
-  private static void trace(String line) {
-    if (Boolean.getBoolean("bench.trace")) {
-      System.out.println("  not converged: " + line);
-    }
-  }
-
   static boolean converged(KubernetesClient client, int profiles, int builders) {
     List<BuildkitBuilder> bs = client.resources(BuildkitBuilder.class).inNamespace(NS).list().getItems();
     int counted = bs.stream().filter(b -> b.getStatus() != null && b.getStatus().getProfilesPerReplica() != null
             && Conditions.isTrue(b.getStatus().getConditions(), ConditionType.READY))
         .mapToInt(b -> b.getStatus().getProfilesPerReplica().values().stream().mapToInt(Integer::intValue).sum()).sum();
     if (counted != profiles) {
-      trace("builders count " + counted + " of " + profiles + " profiles: "
+      trace(() -> "builders count " + counted + " of " + profiles + " profiles: "
           + client.resources(CacheProfile.class).inNamespace(NS).list().getItems().stream().map(p -> p.getMetadata().getName() + " "
               + (p.getStatus() == null ? "no status" : p.getStatus().getConditions())).limit(1).toList());
       return false;
@@ -192,11 +193,10 @@ public final class ProfileScaleBench {
     List<CacheProfile> all = client.resources(CacheProfile.class).inNamespace(NS).list().getItems();
     if (all.size() != profiles || !all.stream().allMatch(p -> p.getStatus() != null && p.getStatus().getEndpoint() != null
         && Conditions.isTrue(p.getStatus().getConditions(), ConditionType.READY))) {
-      trace("profiles not Ready: " + all.stream().filter(p -> p.getStatus() == null || !Conditions.isTrue(p.getStatus().getConditions(), ConditionType.READY))
+      trace(() -> "profiles not Ready: " + all.stream().filter(p -> p.getStatus() == null || !Conditions.isTrue(p.getStatus().getConditions(), ConditionType.READY))
           .map(p -> p.getMetadata().getName() + (p.getStatus() == null ? "" : " " + p.getStatus().getConditions())).limit(2).toList());
       return false;
     }
-    trace("services " + client.services().inNamespace(NS).list().getItems().size());
     return client.services().inNamespace(NS).list().getItems().size() == profiles + 2 * builders;
   }
 }
