@@ -116,10 +116,9 @@ public class InProcessKubernetes implements AutoCloseable {
    */
   public KubernetesClient serviceAccountClient(String namespace, String name, String userAgent) {
     String token = dispatcher.serviceAccountToken(namespace, name);
-    return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-        .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent)
-            .withOauthToken(token).build())
-        .build();
+    // configured as the operator configures its own (it is the operator's identity)
+    return dev.buildcache.operator.runtime.OperatorClient.create(new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
+        .withUserAgent(userAgent).withOauthToken(token).build());
   }
 
   /** Creates the objects given as parsed YAML/JSON (e.g. the RBAC of deploy/base) that do not exist yet. */

@@ -160,11 +160,63 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
   public MockResponse dispatch(RecordedRequest request) {
     long start = System.nanoTime();
     try {
-      return answer(request);
+      if ("GET".equals(request.getMethod())) {
+        return answer(request);
+      }
+      // a write: the store records who wrote which fields (processEvent), and answers with what it stored
+      writing.set(write(request));
+      MockResponse response = answer(request);
+      String state = storedState.get();
+      if (state != null && response.code() / 100 == 2) {
+        response.setBody(state);
+      }
+      return response;
     } finally {
+      writing.remove();
+      storedState.remove();
       servedNanos.add(System.nanoTime() - start);
       served.increment();
     }
+  }
+
+  private final ManagedFieldsRecorder managedFields = new ManagedFieldsRecorder(java.time.Clock.systemUTC());
+  private final ThreadLocal<ManagedFieldsRecorder.Write> writing = new ThreadLocal<>();
+  private final ThreadLocal<String> storedState = new ThreadLocal<>();
+
+  private static ManagedFieldsRecorder.Write write(RecordedRequest request) {
+    String path = stripQuery(request.getPath());
+    String contentType = request.getHeader("Content-Type");
+    boolean apply = "PATCH".equals(request.getMethod()) && contentType != null && contentType.startsWith(APPLY);
+    JsonNode applied = null;
+    if (apply) {
+      try {
+        applied = Serialization.unmarshal(utf8(request.getBody()), JsonNode.class);
+      } catch (RuntimeException e) {
+        applied = null; // the apply itself answers for its body
+      }
+    }
+    String query = query(request.getPath());
+    String fieldManager = query == null || !query.contains("fieldManager=") ? null : managerOf(request.getPath());
+    return new ManagedFieldsRecorder.Write(ManagedFieldsRecorder.managerOf(fieldManager, request.getHeader("User-Agent")),
+        apply && applied != null, path.endsWith("/status") ? "status" : null, applied);
+  }
+
+  /** Every stored object carries managedFields, as on a real API server ({@link ManagedFieldsRecorder}). */
+  @Override
+  public void processEvent(String path, io.fabric8.mockwebserver.crud.AttributeSet pathAttributes,
+      io.fabric8.mockwebserver.crud.AttributeSet oldAttributes, io.fabric8.kubernetes.api.model.GenericKubernetesResource resource,
+      String newState) {
+    ManagedFieldsRecorder.Write write = writing.get();
+    if (newState != null && write != null) {
+      JsonNode parsed = Serialization.unmarshal(newState, JsonNode.class);
+      if (parsed instanceof ObjectNode object && object.get("metadata") instanceof ObjectNode) {
+        Map.Entry<io.fabric8.mockwebserver.crud.AttributeSet, String> old = oldAttributes == null ? null : findResource(oldAttributes);
+        managedFields.record(object, old == null ? null : Serialization.unmarshal(old.getValue(), JsonNode.class), write);
+        newState = Serialization.asJson(object);
+        storedState.set(newState);
+      }
+    }
+    super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
   }
 
   private MockResponse answer(RecordedRequest request) {

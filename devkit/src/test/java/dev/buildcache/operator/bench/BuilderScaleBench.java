@@ -270,6 +270,15 @@ public final class BuilderScaleBench {
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
     }
 
+    /** The JVM's answer to a jcmd command, e.g. {@code GC.class_histogram}. */
+    String jcmdOutput(String command) throws Exception {
+      Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(process.pid()), command)
+          .redirectErrorStream(true).start();
+      String out = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      jcmd.waitFor();
+      return out;
+    }
+
     void stop() throws InterruptedException {
       process.destroy();
       process.waitFor();

@@ -111,12 +111,13 @@ public final class ProfileScaleBench {
         // the highest RSS of the operator that did the converging: memory under load
         double peakRss = operator.peakRssKiB() / 1024.0;
         if (Boolean.getBoolean("bench.trace")) {
-          // writes per second since launch, by kind: where the time to converge goes
+          // writes per quarter second since launch, by kind (and subresource): where the time to converge goes
           java.util.Map<String, Integer> perSecond = new java.util.TreeMap<>();
           api.writes().stream().filter(w -> w.nanoTime() >= launched).forEach(w -> {
-            String[] p = w.path().split("\\?")[0].split("/");
-            String kind = p.length > 6 ? p[6] + (p.length > 8 ? "/" + p[8] : "") : w.path();
-            perSecond.merge(String.format(Locale.ROOT, "%3ds %s %s", (w.nanoTime() - launched) / 1_000_000_000L, w.method(), kind), 1, Integer::sum);
+            List<String> p = List.of(w.path().split("\\?")[0].split("/"));
+            int ns = p.indexOf("namespaces");
+            String kind = ns < 0 || p.size() <= ns + 2 ? w.path() : p.get(ns + 2) + (p.size() > ns + 4 ? "/" + p.get(ns + 4) : "");
+            perSecond.merge(String.format(Locale.ROOT, "%6.2fs %s %s", (w.nanoTime() - launched) / 250_000_000L / 4.0, w.method(), kind), 1, Integer::sum);
           });
           perSecond.forEach((k, v) -> System.out.println("  " + k + ": " + v));
         }
@@ -158,6 +159,20 @@ public final class ProfileScaleBench {
         }
 
         current.jcmd("GC.run");
+        for (String command : System.getProperty("bench.jcmd", "").split(",")) {
+          if (!command.isBlank()) {
+            // e.g. -Dbench.jcmd=VM.native_memory (with -XX:NativeMemoryTracking=summary in bench.javaOpts)
+            current.jcmdOutput(command.trim()).lines().forEach(l -> System.out.println("  jcmd " + l));
+          }
+        }
+        if (Boolean.getBoolean("bench.histogram")) {
+          // what the converged operator holds, largest first (-Dbench.histogram=true)
+          CacheProfile one = client.resources(CacheProfile.class).inNamespace(NS).withName("repo-0").get();
+          System.out.println("  histogram one profile as JSON: " + io.fabric8.kubernetes.client.utils.Serialization.asJson(one).length()
+              + " chars, of which managedFields " + io.fabric8.kubernetes.client.utils.Serialization.asJson(one.getMetadata().getManagedFields()).length()
+              + ", status " + io.fabric8.kubernetes.client.utils.Serialization.asJson(one.getStatus()).length());
+          current.jcmdOutput("GC.class_histogram").lines().filter(l -> !l.matches("\\s*\\d+:.*") || Integer.parseInt(l.trim().split(":")[0]) <= 60 || l.contains("buildcache") || l.contains("fabric8")).limit(200).forEach(l -> System.out.println("  histogram " + l));
+        }
         double heap = current.heapUsedBytes() / (1024.0 * 1024.0);
         double rss = current.rssKiB() / 1024.0;
         return new Run(convergeMs, readyMs, spent.nanos() / 1e6, profilePasses, builderPasses, spent.requests(), spent.microsPerRequest(), steadyWrites, heap, rss,

@@ -72,6 +72,45 @@ class InProcessApiConformanceIT {
         .as("b: applied by one only, then left out; c: applied by two as well").containsOnlyKeys("a", "c");
   }
 
+  /**
+   * Every stored object carries metadata.managedFields: an entry per manager, operation and subresource with the
+   * fields it owns in FieldsV1; a write that changes another manager's field takes it over; a manager without a
+   * fieldManager is named after its User-Agent (kubernetes.io/docs/reference/using-api/server-side-apply,
+   * "Field management"). Informer caches hold these entries for every object they keep.
+   */
+  @Test
+  void everyWriteIsRecordedInManagedFields() {
+    client.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("owned").withNamespace("default")
+        .withLabels(Map.of("app", "x")).endMetadata().withData(Map.of("a", "1", "b", "2")).build())
+        .fieldManager("operator").forceConflicts().serverSideApply();
+    io.fabric8.kubernetes.api.model.ConfigMap applied = client.configMaps().inNamespace("default").withName("owned").get();
+    assertThat(applied.getMetadata().getManagedFields()).singleElement().satisfies(e -> {
+      assertThat(e.getManager()).isEqualTo("operator");
+      assertThat(e.getOperation()).isEqualTo("Apply");
+      assertThat(e.getFieldsType()).isEqualTo("FieldsV1");
+      assertThat(e.getSubresource()).isNull();
+      assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(e.getFieldsV1()))
+          .isEqualTo("{\"f:data\":{\"f:a\":{},\"f:b\":{}},\"f:metadata\":{\"f:labels\":{\"f:app\":{}}}}");
+    });
+    io.fabric8.kubernetes.api.model.ConfigMap edited = client.configMaps().inNamespace("default").withName("owned")
+        .edit(cm -> new io.fabric8.kubernetes.api.model.ConfigMapBuilder(cm).addToData("b", "changed").build());
+    assertThat(edited.getMetadata().getManagedFields()).as("the answer to a write carries them too").hasSize(2);
+    java.util.Map<String, String> owners = new java.util.TreeMap<>();
+    client.configMaps().inNamespace("default").withName("owned").get().getMetadata().getManagedFields()
+        .forEach(e -> owners.put(e.getManager() + "/" + e.getOperation(), io.fabric8.kubernetes.client.utils.Serialization.asJson(e.getFieldsV1())));
+    assertThat(owners).containsOnly(
+        Map.entry("operator/Apply", "{\"f:data\":{\"f:a\":{}},\"f:metadata\":{\"f:labels\":{\"f:app\":{}}}}"),
+        Map.entry("fabric8-kubernetes-client/Update", "{\"f:data\":{\"f:b\":{}}}"));
+
+    CacheProfile profile = client.resource(TestProfiles.profile("app", s -> {})).create();
+    CacheProfile withStatus = statusApply(profile, null, "shared-0");
+    assertThat(withStatus.getMetadata().getManagedFields()).anySatisfy(e -> {
+      assertThat(e.getManager()).isEqualTo("test");
+      assertThat(e.getSubresource()).isEqualTo("status");
+      assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(e.getFieldsV1())).as("an empty list applied is owned too").isEqualTo("{\"f:status\":{\"f:assignedReplica\":{},\"f:conditions\":{}}}");
+    });
+  }
+
   @Test
   void anApplyWithAStaleResourceVersionIsAConflict() {
     CacheProfile created = client.resource(TestProfiles.profile("app", s -> {})).create();

@@ -3,7 +3,6 @@ package dev.buildcache.operator.cli;
 import dev.buildcache.operator.runtime.HealthServer;
 import dev.buildcache.operator.runtime.OperatorRuntime;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -103,7 +102,7 @@ public final class RunCommand implements Callable<Integer> {
     new ProcessorMetrics().bindTo(meters);
     new UptimeMetrics().bindTo(meters);
 
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubernetesClient client = dev.buildcache.operator.runtime.OperatorClient.create();
     OperatorRuntime.LeaderElection election = null;
     // Where each builder's CA Secret is kept: the operator's own namespace, never the kubeconfig's current one (an
     // operator run from a laptop must find the CAs the in-cluster one keeps, or it would issue new ones).

@@ -133,13 +133,13 @@ final class RegistryHttp {
       Response response = exchange(method, current, headers, sent, maxBody);
       if (response.status() == 401 && home && !answered) {
         answered = true;
-        // Sent without an authorization that another request has obtained meanwhile (requests run concurrently):
-        // try again with it, once.
+        // Sent without the authorization another request has obtained (or renewed) meanwhile (requests run
+        // concurrently): try again with it, once.
         String now = authorizations.get(scope);
-        if (sent == null && now != null) {
+        if (now != null && !now.equals(sent)) {
           continue;
         }
-        if (answer(response.header("WWW-Authenticate").orElse(""), scope)) {
+        if (answer(response.header("WWW-Authenticate").orElse(""), scope, sent)) {
           continue;
         }
         return response;
@@ -166,15 +166,22 @@ final class RegistryHttp {
   /**
    * Obtains an authorization for a 401 challenge from the registry; false when there is nothing to answer with.
    * A Basic challenge is answered with the registry's own credentials; a Bearer challenge with a token from its
-   * realm, which gets the credentials only when it is the registry's origin or speaks https.
+   * realm, which gets the credentials only when it is the registry's origin or speaks https. {@code sent}: what the
+   * refused request carried; credentials the registry refused are not sent again. Whether another request stored the
+   * same Basic authorization meanwhile does not matter (requests run concurrently: the check and the store are not
+   * one step).
    */
-  private boolean answer(String challenge, String scope) {
+  private boolean answer(String challenge, String scope, String sent) {
     Optional<String> userPassword = credentials.userAndPassword(host);
     if (challenge.regionMatches(true, 0, "Basic", 0, 5)) {
-      if (userPassword.isEmpty() || authorizations.containsKey(scope)) {
+      if (userPassword.isEmpty()) {
         return false;
       }
-      authorizations.put(scope, "Basic " + base64(userPassword.get()));
+      String basic = "Basic " + base64(userPassword.get());
+      if (basic.equals(sent)) {
+        return false;
+      }
+      authorizations.put(scope, basic);
       return true;
     }
     if (!challenge.regionMatches(true, 0, "Bearer", 0, 6)) {
