@@ -255,6 +255,31 @@ public final class BuilderScaleBench {
       return status("VmRSS:");
     }
 
+    /** CPU the operator process has used so far (user and system), in milliseconds. */
+    long cpuMillis() throws IOException {
+      String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 1000 / 100; // fields 14 and 15; USER_HZ is 100 on Linux
+    }
+
+    /** CPU by thread name (threads of one name summed: a pool's), in milliseconds. */
+    java.util.Map<String, Long> threadCpuMillis() throws IOException {
+      java.util.Map<String, Long> out = new java.util.HashMap<>();
+      try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + process.pid() + "/task"))) {
+        for (Path task : tasks.toList()) {
+          try {
+            String stat = Files.readString(task.resolve("stat"));
+            String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+$", "#");
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            out.merge(name, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10, Long::sum);
+          } catch (IOException e) {
+            // the thread ended meanwhile
+          }
+        }
+      }
+      return out;
+    }
+
     /** The highest RSS the process has had so far. */
     long peakRssKiB() throws IOException {
       return status("VmHWM:");

@@ -110,7 +110,14 @@ public final class ProfileScaleBench {
         double convergeMs = (System.nanoTime() - launched) / 1e6;
         // the highest RSS of the operator that did the converging: memory under load
         double peakRss = operator.peakRssKiB() / 1024.0;
+        if (!System.getProperty("bench.jfr", "").isEmpty()) {
+          // with -XX:StartFlightRecording in bench.javaOpts: what the operator did from launch until converged
+          operator.jcmd("JFR.dump filename=" + System.getProperty("bench.jfr"));
+        }
         if (Boolean.getBoolean("bench.trace")) {
+          System.out.printf(Locale.ROOT, "  operator CPU until converged: %d ms%n", operator.cpuMillis());
+          operator.threadCpuMillis().entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+              .forEach(e -> System.out.printf(Locale.ROOT, "    %6d ms  %s%n", e.getValue(), e.getKey()));
           // writes per quarter second since launch, by kind (and subresource): where the time to converge goes
           java.util.Map<String, Integer> perSecond = new java.util.TreeMap<>();
           api.writes().stream().filter(w -> w.nanoTime() >= launched).forEach(w -> {
