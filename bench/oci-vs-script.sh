@@ -74,7 +74,9 @@ printf '%-7s %-10s %10s %14s %9s %9s %8s %s\n' N tool "wall(ms)" "registry-cpu" 
 for n in ${sizes//,/ }; do
   pristine="$work/pristine-$n"; mkdir -p "$pristine"
   start_registry "$pristine/storage" "$work/seed.log"
+  echo "  N=$n: seeding $(date +%T)" >&2
   java -Xmx256m -cp "$cp" dev.buildcache.operator.bench.SeedCaches "http://$host" team/app-cache seed "$n"
+  echo "  N=$n: first passes $(date +%T)" >&2
   tags > "$pristine/tags-before-first-pass"
   # the first pass of each tool: each records what it sees, nothing is old enough; then both states are moved
   # fifteen days into the past, as if that pass had run then. (Running the JVM under faketime instead is
@@ -101,11 +103,12 @@ for n in ${sizes//,/ }; do
       else
         "$skopeo_gc" "$repo" "$copy/skopeo-state" 14 > "$work/$tool.out"
       fi
-      walls[$tool]+="$(( $(now_ms) - start )) "; cpus[$tool]+="$(( $(registry_cpu_ms) - cpu )) "
+      took=$(( $(now_ms) - start )); walls[$tool]+="$took "; cpus[$tool]+="$(( $(registry_cpu_ms) - cpu )) "
       cp "$log" "$work/$tool-$n-measured.log"
       tags > "$work/$tool-$n-after"
       stop_registry
       comm -23 "$copy/tags-before" "$work/$tool-$n-after" > "$work/$tool-$n-deleted"
+      echo "  N=$n run $run $tool: $took ms, $(requests "$log") requests, $(wc -l < "$work/$tool-$n-deleted") deleted" >&2
       if grep -q '^cache-release-' "$work/$tool-$n-deleted"; then
         echo "$tool deleted a release image: $(grep '^cache-release-' "$work/$tool-$n-deleted" | head -3)" >&2; exit 1
       fi
