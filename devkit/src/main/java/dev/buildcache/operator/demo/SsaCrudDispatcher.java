@@ -39,7 +39,11 @@ public class SsaCrudDispatcher extends KubernetesCrudDispatcher {
    * Any request, with who sent it (User-Agent, and the user its bearer token names: null for the admin client) and
    * how (Content-Type): what RBAC was asked to allow.
    */
-  public record Request(String method, String path, String userAgent, String contentType, String user) {}
+  public record Request(String method, String path, String userAgent, String contentType, String user, long nanoTime) {
+    public Request(String method, String path, String userAgent, String contentType, String user) {
+      this(method, path, userAgent, contentType, user, System.nanoTime());
+    }
+  }
 
   private final List<Request> requests = new CopyOnWriteArrayList<>();
 

@@ -118,13 +118,16 @@ public final class ProfileScaleBench {
           System.out.printf(Locale.ROOT, "  operator CPU until converged: %d ms%n", operator.cpuMillis());
           operator.threadCpuMillis().entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
               .forEach(e -> System.out.printf(Locale.ROOT, "    %6d ms  %s%n", e.getValue(), e.getKey()));
-          // writes per quarter second since launch, by kind (and subresource): where the time to converge goes
+          // requests per quarter second since launch, by client, method and kind (and subresource): where the time to
+          // converge goes
           java.util.Map<String, Integer> perSecond = new java.util.TreeMap<>();
-          api.writes().stream().filter(w -> w.nanoTime() >= launched).forEach(w -> {
-            List<String> p = List.of(w.path().split("\\?")[0].split("/"));
+          api.requests().stream().filter(r -> r.nanoTime() >= launched).forEach(r -> {
+            List<String> p = List.of(r.path().split("\\?")[0].split("/"));
             int ns = p.indexOf("namespaces");
-            String kind = ns < 0 || p.size() <= ns + 2 ? w.path() : p.get(ns + 2) + (p.size() > ns + 4 ? "/" + p.get(ns + 4) : "");
-            perSecond.merge(String.format(Locale.ROOT, "%6.2fs %s %s", (w.nanoTime() - launched) / 250_000_000L / 4.0, w.method(), kind), 1, Integer::sum);
+            String kind = ns < 0 || p.size() <= ns + 2 ? r.path().split("\\?")[0] : p.get(ns + 2) + (p.size() > ns + 4 ? "/" + p.get(ns + 4) : "");
+            String agent = r.userAgent() == null ? "?" : r.userAgent().split("[/ ]")[0];
+            perSecond.merge(String.format(Locale.ROOT, "%6.2fs %s %s %s", (r.nanoTime() - launched) / 250_000_000L / 4.0, agent,
+                r.method(), kind), 1, Integer::sum);
           });
           perSecond.forEach((k, v) -> System.out.println("  " + k + ": " + v));
         }
