@@ -19,9 +19,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
  * Scale figures for BuildkitBuilder, measured on the real operator process ({@code java -jar buildcache.jar run})
@@ -257,27 +260,30 @@ public final class BuilderScaleBench {
 
     /** CPU the operator process has used so far (user and system), in milliseconds. */
     long cpuMillis() throws IOException {
-      String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 1000 / 100; // fields 14 and 15; USER_HZ is 100 on Linux
+      return cpuMillis(Files.readString(Path.of("/proc/" + process.pid() + "/stat")));
     }
 
     /** CPU by thread name (threads of one name summed: a pool's), in milliseconds. */
-    java.util.Map<String, Long> threadCpuMillis() throws IOException {
-      java.util.Map<String, Long> out = new java.util.HashMap<>();
-      try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + process.pid() + "/task"))) {
+    Map<String, Long> threadCpuMillis() throws IOException {
+      Map<String, Long> out = new HashMap<>();
+      try (Stream<Path> tasks = Files.list(Path.of("/proc/" + process.pid() + "/task"))) {
         for (Path task : tasks.toList()) {
           try {
             String stat = Files.readString(task.resolve("stat"));
             String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+$", "#");
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            out.merge(name, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10, Long::sum);
+            out.merge(name, cpuMillis(stat), Long::sum);
           } catch (IOException e) {
             // the thread ended meanwhile
           }
         }
       }
       return out;
+    }
+
+    /** utime + stime (fields 14 and 15 of proc(5)'s stat, in clock ticks: USER_HZ, 100 on Linux) in milliseconds. */
+    private static long cpuMillis(String stat) {
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10;
     }
 
     /** The highest RSS the process has had so far. */
