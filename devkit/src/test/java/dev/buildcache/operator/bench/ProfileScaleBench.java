@@ -211,8 +211,11 @@ public final class ProfileScaleBench {
     int counted = bs.stream().filter(b -> b.getStatus() != null && b.getStatus().getProfilesPerReplica() != null
             && Conditions.isTrue(b.getStatus().getConditions(), ConditionType.READY))
         .mapToInt(b -> b.getStatus().getProfilesPerReplica().values().stream().mapToInt(Integer::intValue).sum()).sum();
-    if (counted != profiles) {
-      trace(() -> "builders count " + counted + " of " + profiles + " profiles: "
+    long readyBuilders = bs.stream().filter(b -> b.getStatus() != null && b.getStatus().getProfilesPerReplica() != null
+        && Conditions.isTrue(b.getStatus().getConditions(), ConditionType.READY)).count();
+    // every builder Ready too: without profiles, a count of 0 of 0 would hold before any builder is
+    if (counted != profiles || readyBuilders != builders) {
+      trace(() -> "builders Ready " + readyBuilders + " of " + builders + ", count " + counted + " of " + profiles + " profiles: "
           + client.resources(CacheProfile.class).inNamespace(NS).list().getItems().stream().map(p -> p.getMetadata().getName() + " "
               + (p.getStatus() == null ? "no status" : p.getStatus().getConditions())).limit(1).toList());
       return false;
