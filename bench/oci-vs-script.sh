@@ -3,10 +3,10 @@
 # of one docker-registry storage (CNCF distribution, loopback, plain HTTP): N BuildKit cache manifests and 10
 # release images under matching tags. Both tools record first-seen times in a first pass, whose recorded times are
 # then moved fifteen days into the past; then a third of the caches are pushed again (their tags move), and each
-# tool runs once more, now, with --max-age 14d, on its own copy: two thirds of the caches are due. Prints, per N, the median wall over
-# RUNS runs (alternating), the requests the registry logged (access log) and whether both deleted the same tags
-# and every release image survived, and the CPU the registry itself spent (the floor both tools share: distribution
-# looks up every tag of the repository for each manifest it deletes). Usage:
+# tool runs once more, now, with --max-age 14d, on its own copy: two thirds of the caches are due. Prints, per N,
+# the median wall over RUNS runs (alternating), the requests the registry logged (access log) and whether both
+# deleted the same tags and every release image survived, and the CPU the registry itself spent (the floor both
+# tools share: distribution looks up every tag of the repository for each manifest it deletes). Usage:
 # bench/oci-vs-script.sh [N[,N...]] [RUNS] [CONCURRENCY]. TOOLS="buildcache" measures only buildcache gc.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -123,14 +123,9 @@ public final class ProfileScaleBench {
           // the operator's requests (reads too) per quarter second since launch, by method and kind (and
           // subresource): where the time to converge goes
           java.util.Map<String, Integer> perSecond = new java.util.TreeMap<>();
-          api.requests().stream().filter(r -> r.nanoTime() >= launched && !HARNESS.equals(r.userAgent())).forEach(r -> {
-            String path = r.path().split("\\?")[0];
-            List<String> p = List.of(path.split("/"));
-            int ns = p.indexOf("namespaces");
-            String kind = ns < 0 || p.size() <= ns + 2 ? path : p.get(ns + 2) + (p.size() > ns + 4 ? "/" + p.get(ns + 4) : "");
-            perSecond.merge(String.format(Locale.ROOT, "%6.2fs %s %s", (r.nanoTime() - launched) / 250_000_000L / 4.0, r.method(), kind),
-                1, Integer::sum);
-          });
+          api.requests().stream().filter(r -> r.nanoTime() >= launched && !HARNESS.equals(r.userAgent()))
+              .forEach(r -> perSecond.merge(String.format(Locale.ROOT, "%6.2fs %s %s", (r.nanoTime() - launched) / 250_000_000L / 4.0,
+                  r.method(), kind(r.path())), 1, Integer::sum));
           perSecond.forEach((k, v) -> System.out.println("  " + k + ": " + v));
         }
         double profilePasses = operator.reconciles("cacheprofile");
@@ -202,20 +197,27 @@ public final class ProfileScaleBench {
     }
   }
 
+  /** A namespaced request's kind (and subresource), e.g. {@code cacheprofiles/status}; any other path without its query. */
+  static String kind(String requestPath) {
+    String path = requestPath.split("\\?")[0];
+    List<String> p = List.of(path.split("/"));
+    int ns = p.indexOf("namespaces");
+    return ns < 0 || p.size() <= ns + 2 ? path : p.get(ns + 2) + (p.size() > ns + 4 ? "/" + p.get(ns + 4) : "");
+  }
+
   /**
    * Cheap first (the builders' own count of profiles per replica: ten small objects), the full check (every
    * profile Ready, every Service there) only once the counts add up; polling must not load the API and CPU it measures.
    */
   static boolean converged(KubernetesClient client, int profiles, int builders) {
     List<BuildkitBuilder> bs = client.resources(BuildkitBuilder.class).inNamespace(NS).list().getItems();
-    int counted = bs.stream().filter(b -> b.getStatus() != null && b.getStatus().getProfilesPerReplica() != null
-            && Conditions.isTrue(b.getStatus().getConditions(), ConditionType.READY))
+    List<BuildkitBuilder> ready = bs.stream().filter(b -> b.getStatus() != null && b.getStatus().getProfilesPerReplica() != null
+        && Conditions.isTrue(b.getStatus().getConditions(), ConditionType.READY)).toList();
+    int counted = ready.stream()
         .mapToInt(b -> b.getStatus().getProfilesPerReplica().values().stream().mapToInt(Integer::intValue).sum()).sum();
-    long readyBuilders = bs.stream().filter(b -> b.getStatus() != null && b.getStatus().getProfilesPerReplica() != null
-        && Conditions.isTrue(b.getStatus().getConditions(), ConditionType.READY)).count();
     // every builder Ready too: without profiles, a count of 0 of 0 would hold before any builder is
-    if (counted != profiles || readyBuilders != builders) {
-      trace(() -> "builders Ready " + readyBuilders + " of " + builders + ", count " + counted + " of " + profiles + " profiles: "
+    if (counted != profiles || ready.size() != builders) {
+      trace(() -> "builders Ready " + ready.size() + " of " + builders + ", count " + counted + " of " + profiles + " profiles: "
           + client.resources(CacheProfile.class).inNamespace(NS).list().getItems().stream().map(p -> p.getMetadata().getName() + " "
               + (p.getStatus() == null ? "no status" : p.getStatus().getConditions())).limit(1).toList());
       return false;
