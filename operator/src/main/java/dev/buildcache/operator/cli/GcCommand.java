@@ -15,6 +15,7 @@ import dev.buildcache.operator.registry.RepositoryReference;
 import dev.buildcache.operator.registry.ecr.EcrRegistryClient;
 import dev.buildcache.operator.registry.oci.DockerCredentials;
 import dev.buildcache.operator.registry.oci.OciRegistryClient;
+import dev.buildcache.operator.registry.oci.RegistryPacer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -259,7 +260,7 @@ public final class GcCommand implements Callable<Integer> {
       throw usage("--concurrency: must be between 1 and 64, got " + concurrency);
     }
     return new OciRegistryClient(settings.reference(), settings.insecure(), credentials,
-        OciRegistryClient.Limits.DEFAULT.withConcurrency(concurrency));
+        OciRegistryClient.Limits.DEFAULT.withConcurrency(concurrency), new RegistryPacer(environment.clock(), environment.sleeper()));
   }
 
   private CommandLine.ParameterException usage(String message) {

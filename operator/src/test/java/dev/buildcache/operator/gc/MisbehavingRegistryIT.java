@@ -46,6 +46,8 @@ class MisbehavingRegistryIT {
   @TempDir
   Path dir;
   Cli cli;
+  /** What the GC waited for: waiting moves the clock on, so nothing sleeps. */
+  final List<Duration> waited = new java.util.concurrent.CopyOnWriteArrayList<>();
   Path dockerConfig;
   String shared;
   String expired;
@@ -54,7 +56,10 @@ class MisbehavingRegistryIT {
   void start() throws Exception {
     registry = new FakeRegistry("127.0.0.1", REPO);
     foreign = new FakeRegistry("127.0.0.2", REPO);
-    cli = new Cli(clock, dir.resolve("state"));
+    cli = new Cli(clock, dir.resolve("state"), d -> {
+      waited.add(d);
+      clock.advance(d);
+    });
     dockerConfig = dir.resolve("config.json");
     String auth = Base64.getEncoder().encodeToString((FakeRegistry.USER + ":" + FakeRegistry.PASSWORD).getBytes(StandardCharsets.UTF_8));
     Files.writeString(dockerConfig, "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\"" + auth + "\"}}}");
@@ -282,5 +287,62 @@ class MisbehavingRegistryIT {
     assertThatThrownBy(client::list).isInstanceOf(RegistryException.class)
         .hasMessage("GET " + registry.url() + "/v2/" + REPO + "/tags/list?n=1000: no complete answer within 1 s; "
             + "the registry is too slow or the response never ends");
+  }
+
+  /** Answers 429 TOOMANYREQUESTS with {@code Retry-After} (RFC 6585 section 4; the distribution spec's error code). */
+  static boolean tooManyRequests(com.sun.net.httpserver.HttpExchange exchange, String retryAfter) {
+    return respond(exchange, 429, "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":\"too many requests\"}]}",
+        Map.of("Retry-After", retryAfter));
+  }
+
+  @Test
+  void aRegistryThatThrottlesEveryRequestOnceIsWaitedForAndLosesOnlyTheExpiredCache() {
+    Cli.Result seen = run("--dry-run");
+    assertThat(seen.exit()).as(seen.err()).isIn(0, 3);
+    clock.advance(Duration.between(clock.instant(), T));
+    List<String> paths = new ArrayList<>(List.of("tags/list", "manifests/" + shared, "manifests/" + expired));
+    registry.tags().keySet().forEach(tag -> paths.add("manifests/" + tag));
+    AtomicInteger throttled = new AtomicInteger();
+    int before = registry.requests().size();
+    for (String path : paths) {
+      AtomicInteger requests = new AtomicInteger();
+      // the first request on each path is refused, with a pause in seconds or as an HTTP date (RFC 9110 10.2.3)
+      registry.fault(path, exchange -> requests.getAndIncrement() == 0 && throttled.incrementAndGet() > 0
+          && tooManyRequests(exchange, throttled.get() % 2 == 0 ? "4"
+              : java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().plusSeconds(4).atOffset(java.time.ZoneOffset.UTC))));
+    }
+
+    Cli.Result result = run();
+
+    assertThat(result.exit()).as(result.out() + result.err()).isZero();
+    assertThat(deleted(result.json())).containsExactly(expired);
+    assertThat(registry.tags()).containsKeys("cache-x", "release-1").doesNotContainKey("cache-old");
+    // every path the run asked for was refused once, and asked again
+    List<String> asked = registry.requests().subList(before, registry.requests().size()).stream()
+        .map(r -> r.path().replaceFirst("^/v2/" + REPO + "/", "").replaceFirst("\\?.*", "")).distinct().toList();
+    assertThat(asked).contains("tags/list", "manifests/release-1", "manifests/" + expired);
+    assertThat(throttled.get()).isEqualTo(asked.size());
+    // the tags list, asked first and alone, waited the 4 s its HTTP date asked for; the others no longer than that
+    assertThat(waited.get(0)).isEqualTo(Duration.ofSeconds(4));
+    assertThat(waited).allSatisfy(w -> assertThat(w).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(4)));
+  }
+
+  @Test
+  void aRegistryThatThrottlesADeleteBeyondItsRetriesKeepsItAndSaysSo() {
+    Cli.Result seen = run("--dry-run");
+    assertThat(seen.exit()).as(seen.err()).isIn(0, 3);
+    clock.advance(Duration.between(clock.instant(), T));
+    AtomicInteger deletes = new AtomicInteger();
+    registry.fault("manifests/" + expired, exchange -> "DELETE".equals(exchange.getRequestMethod()) && deletes.incrementAndGet() > 0
+        && tooManyRequests(exchange, "2"));
+
+    Cli.Result result = run();
+
+    assertThat(result.exit()).as(result.out() + result.err()).isEqualTo(3);
+    assertThat(deletes.get()).isEqualTo(OciRegistryClient.Limits.DEFAULT.maxAttempts());
+    assertThat(waited).hasSize(deletes.get() - 1).containsOnly(Duration.ofSeconds(2));
+    assertThat(deleted(result.json())).isEmpty();
+    assertThat(result.json().path("failed").toString()).contains(expired).contains("HTTP429").contains("TOOMANYREQUESTS");
+    assertThat(registry.tags()).containsKeys("cache-x", "release-1", "cache-old");
   }
 }

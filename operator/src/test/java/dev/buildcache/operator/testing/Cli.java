@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildcache.operator.cli.BuildcacheCommand;
 import dev.buildcache.operator.cli.CliEnvironment;
+import dev.buildcache.operator.registry.oci.RegistryPacer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -25,9 +26,14 @@ public final class Cli {
 
   /** Runs that share {@code stateHome} (as {@code XDG_STATE_HOME}) and see time through {@code clock}. */
   public Cli(Clock clock, Path stateHome) {
+    this(clock, stateHome, duration -> Thread.sleep(duration.toMillis()));
+  }
+
+  /** Runs that also wait (for a registry's {@code Retry-After}) through {@code sleeper}. */
+  public Cli(Clock clock, Path stateHome, RegistryPacer.Sleeper sleeper) {
     Map<String, String> variables = new HashMap<>(System.getenv());
     variables.put("XDG_STATE_HOME", stateHome.toAbsolutePath().toString());
-    this.environment = new CliEnvironment(clock, Map.copyOf(variables));
+    this.environment = new CliEnvironment(clock, Map.copyOf(variables), sleeper);
   }
 
   public record Result(int exit, String out, String err) {

@@ -14,7 +14,7 @@ public final class MutableClock extends Clock {
     this.now = start;
   }
 
-  public void advance(Duration duration) {
+  public synchronized void advance(Duration duration) {
     now = now.plus(duration);
   }
 

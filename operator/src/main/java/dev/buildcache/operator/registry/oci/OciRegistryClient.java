@@ -92,11 +92,17 @@ public final class OciRegistryClient implements RegistryClient {
   }
 
   public OciRegistryClient(RepositoryReference repository, boolean insecure, DockerCredentials credentials, Limits limits) {
+    this(repository, insecure, credentials, limits, RegistryPacer.system());
+  }
+
+  /** @param pacer shared by the clients of one registry host, so that a 429 to one run slows them all */
+  public OciRegistryClient(RepositoryReference repository, boolean insecure, DockerCredentials credentials, Limits limits,
+      RegistryPacer pacer) {
     this.repository = repository;
     URI origin = URI.create((insecure ? "http://" : "https://") + repository.host());
     this.base = URI.create(origin + "/v2/" + repository.name() + "/");
     this.limits = limits;
-    this.http = new RegistryHttp(origin, repository.host(), credentials, limits, calls);
+    this.http = new RegistryHttp(origin, repository.host(), credentials, limits, calls, pacer);
   }
 
   /**

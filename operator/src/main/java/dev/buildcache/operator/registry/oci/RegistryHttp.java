@@ -91,11 +91,14 @@ final class RegistryHttp {
   private final DockerCredentials credentials;
   private final OciRegistryClient.Limits limits;
   private final ApiCalls calls;
+  private final RegistryPacer pacer;
   private final HttpClient http;
   private final Map<String, String> authorizations = new ConcurrentHashMap<>();
 
-  RegistryHttp(URI origin, String host, DockerCredentials credentials, OciRegistryClient.Limits limits, ApiCalls calls) {
+  RegistryHttp(URI origin, String host, DockerCredentials credentials, OciRegistryClient.Limits limits, ApiCalls calls,
+      RegistryPacer pacer) {
     this.origin = origin;
+    this.pacer = pacer;
     this.host = host;
     this.credentials = credentials;
     this.limits = limits;
@@ -107,17 +110,33 @@ final class RegistryHttp {
    * Sends a request: answers an auth challenge from the registry once, follows redirects by the rules above,
    * retries 429 and 5xx. Statuses are returned, not thrown; only a request that got no complete answer throws.
    *
+   * <p>A 429, or an answer with {@code Retry-After}, pauses every request through the {@link RegistryPacer} (the
+   * registry has asked us, not only this request, to wait), the last attempt's included; a 5xx without one backs off
+   * this request alone. The wait is the backoff, or the registry's {@code Retry-After} when it asks for longer,
+   * capped at {@link RegistryPacer#MAX_RETRY_AFTER}.
+   *
    * @param scope the token scope, e.g. {@code repository:team/app:pull}
    */
   Response send(String operation, String method, URI uri, Map<String, String> headers, int maxBody, String scope) {
     Response response = null;
     for (int attempt = 1; attempt <= limits.maxAttempts(); attempt++) {
-      response = sendOnce(operation, method, uri, headers, maxBody, scope);
-      if (response.status() != 429 && response.status() < 500) {
-        return response;
-      }
-      if (attempt < limits.maxAttempts()) {
-        sleep(retryDelay(response, limits.backoff().multipliedBy(1L << (attempt - 1))));
+      try {
+        pacer.awaitTurn();
+        response = sendOnce(operation, method, uri, headers, maxBody, scope);
+        if (response.status() != 429 && response.status() < 500) {
+          return response;
+        }
+        Duration backoff = limits.backoff().multipliedBy(1L << (attempt - 1));
+        Optional<Duration> asked = response.header("Retry-After").flatMap(pacer::retryAfter);
+        Duration wait = asked.filter(a -> a.compareTo(backoff) > 0).orElse(backoff);
+        if (response.status() == 429 || asked.isPresent()) {
+          pacer.pause(wait);
+        } else if (attempt < limits.maxAttempts()) {
+          pacer.sleep(wait);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new RegistryException(method + " " + uri + ": interrupted", e);
       }
     }
     return response;
@@ -383,31 +402,5 @@ final class RegistryHttp {
     }
     String clean = text.replaceAll("\\p{Cntrl}+", " ").replaceAll("\\s+", " ").trim();
     return clean.length() > max ? clean.substring(0, max) + "..." : clean;
-  }
-
-  /** The longest a registry's Retry-After is honoured; a longer one fails the request after its attempts. */
-  static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(30);
-
-  /**
-   * How long to wait before the next attempt: the backoff, or the registry's {@code Retry-After} in seconds when it
-   * asks for longer (RFC 9110 section 10.2.3; a date form is not honoured), capped at {@link #MAX_RETRY_AFTER}.
-   */
-  static Duration retryDelay(Response response, Duration backoff) {
-    Optional<String> header = response.header("Retry-After");
-    if (header.isPresent() && header.get().trim().matches("\\d{1,6}")) {
-      Duration asked = Duration.ofSeconds(Long.parseLong(header.get().trim()));
-      Duration wait = asked.compareTo(backoff) > 0 ? asked : backoff;
-      return wait.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : wait;
-    }
-    return backoff;
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RegistryException("interrupted", e);
-    }
   }
 }

@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.buildcache.operator.registry.RegistryClient;
 import dev.buildcache.operator.registry.RepositoryReference;
 import dev.buildcache.operator.testing.FakeRegistry;
-import java.net.http.HttpHeaders;
+import com.sun.net.httpserver.HttpExchange;
+import dev.buildcache.operator.testing.MutableClock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,16 +107,73 @@ class OciRegistryClientConcurrencyTest {
     assertThat(outcomes).allSatisfy(o -> assertThat(o.status()).as(o.failureReason()).isEqualTo(RegistryClient.DeleteOutcome.Status.DELETED));
   }
 
+  /** A pacer on a clock of the test's: waiting moves it on, and nothing sleeps. */
+  final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T10:00:00Z"));
+  final List<Duration> waits = new CopyOnWriteArrayList<>();
+  final RegistryPacer pacer = new RegistryPacer(clock, d -> {
+    waits.add(d);
+    clock.advance(d);
+  });
+
+  OciRegistryClient pacedClient(int concurrency) {
+    return new OciRegistryClient(RepositoryReference.parse(registry.host() + "/team/app"), true, DockerCredentials.none(),
+        OciRegistryClient.Limits.DEFAULT.withBackoff(Duration.ofMillis(1)).withConcurrency(concurrency), pacer);
+  }
+
+  /** Answers 429 with {@code Retry-After} (RFC 6585 section 4, the distribution spec's TOOMANYREQUESTS) and notes when. */
+  boolean tooManyRequests(HttpExchange exchange, String retryAfter, List<Instant> at) {
+    at.add(clock.instant());
+    try {
+      FakeRegistry.respond(exchange, 429, "application/json",
+          "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":\"too many requests\"}]}", Map.of("Retry-After", retryAfter));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return true;
+  }
+
   @Test
-  void aRetryAfterLongerThanTheBackoffIsHonouredUpToACap() {
-    RegistryHttp.Response asks = new RegistryHttp.Response(429,
-        HttpHeaders.of(Map.of("Retry-After", List.of("3")), (a, b) -> true), new byte[0], null);
-    assertThat(RegistryHttp.retryDelay(asks, Duration.ofMillis(200))).isEqualTo(Duration.ofSeconds(3));
-    RegistryHttp.Response tooLong = new RegistryHttp.Response(503,
-        HttpHeaders.of(Map.of("Retry-After", List.of("3600")), (a, b) -> true), new byte[0], null);
-    assertThat(RegistryHttp.retryDelay(tooLong, Duration.ofMillis(200))).isEqualTo(RegistryHttp.MAX_RETRY_AFTER);
-    RegistryHttp.Response date = new RegistryHttp.Response(429,
-        HttpHeaders.of(Map.of("Retry-After", List.of("Wed, 21 Oct 2015 07:28:00 GMT")), (a, b) -> true), new byte[0], null);
-    assertThat(RegistryHttp.retryDelay(date, Duration.ofMillis(400))).isEqualTo(Duration.ofMillis(400));
+  void aRegistryThatAsksForAPauseHoldsTheRequestsAfterTheOneItAnsweredNotOnlyItsRetries() {
+    List<Instant> throttled = new CopyOnWriteArrayList<>();
+    List<Instant> next = new CopyOnWriteArrayList<>();
+    registry.fault("manifests/cache-3", exchange -> tooManyRequests(exchange, "7", throttled));
+    registry.fault("manifests/cache-4", exchange -> next.add(clock.instant()) && false);
+    registry.latency(Duration.ZERO);
+
+    RegistryClient.Listing listing = pacedClient(1).list();
+
+    // cache-3: a GET and then a HEAD, each tried four times, each attempt after the one before waited 7 s
+    assertThat(throttled).hasSize(8);
+    for (int i = 1; i < throttled.size(); i++) {
+      assertThat(Duration.between(throttled.get(i - 1), throttled.get(i))).isGreaterThanOrEqualTo(Duration.ofSeconds(7));
+    }
+    // and the next request, for another tag, waited out the pause the last 429 asked for too
+    assertThat(next).hasSize(1);
+    assertThat(Duration.between(throttled.get(7), next.get(0))).isGreaterThanOrEqualTo(Duration.ofSeconds(7));
+    assertThat(waits).hasSize(8).containsOnly(Duration.ofSeconds(7));
+    // what could not be resolved is reported, not dropped
+    assertThat(listing.unresolved()).singleElement().satisfies(u -> {
+      assertThat(u.tag()).isEqualTo("cache-3");
+      assertThat(u.reason()).contains("HTTP 429");
+    });
+    assertThat(listing.images()).hasSize(39);
+  }
+
+  @Test
+  void aRegistryThatThrottlesOverlappingRequestsGetsTheSameAnswersReadInTheSameOrder() {
+    Seen unthrottled = exercise(client(1, DockerCredentials.none()));
+    List<Instant> throttled = new CopyOnWriteArrayList<>();
+    for (String tag : registry.tags().keySet()) {
+      // the first request for each tag is refused with a pause of 2 s, the next answered
+      java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+      registry.fault("manifests/" + tag, exchange -> first.getAndSet(false) && tooManyRequests(exchange, "2", throttled));
+    }
+
+    Seen seen = exercise(pacedClient(8));
+
+    assertThat(throttled).hasSize(40);
+    assertThat(seen).isEqualTo(unthrottled);
+    assertThat(waits).isNotEmpty().allSatisfy(w -> assertThat(w).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(2)));
+    assertThat(registry.maxInFlight()).isGreaterThan(1);
   }
 }
