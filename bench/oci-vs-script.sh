@@ -7,7 +7,10 @@
 # the median wall over RUNS runs (alternating), the requests the registry logged (access log) and whether both
 # deleted the same tags and every release image survived, and the CPU the registry itself spent (the floor both
 # tools share: distribution looks up every tag of the repository for each manifest it deletes). Usage:
-# bench/oci-vs-script.sh [N[,N...]] [RUNS] [CONCURRENCY]. TOOLS="buildcache" measures only buildcache gc.
+# bench/oci-vs-script.sh [N[,N...]] [RUNS] [CONCURRENCY]. TOOLS="buildcache" measures only buildcache gc;
+# TOOLS="buildcache deletes script" also measures the floor of any client: one curl sending only the DELETEs of
+# what buildcache deleted (CONCURRENCY in flight, the digests read from the storage, nothing listed or read); it
+# must come after buildcache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes="${1:-500,2000}"; runs="${2:-3}"; concurrency="${3:-8}"; tools="${TOOLS:-buildcache script}"
@@ -96,10 +99,18 @@ for n in ${sizes//,/ }; do
       copy="$work/run"; rm -rf "$copy"; cp -a "$pristine" "$copy"
       log="$work/$tool-$n.log"
       start_registry "$copy/storage" "$log"
+      if [ "$tool" = deletes ]; then # the digests of what buildcache deleted in this run, from the storage itself
+        links="$copy/storage/docker/registry/v2/repositories/team/app-cache/_manifests/tags"
+        while read -r tag; do cat "$links/$tag/current/link"; echo; done < "$work/buildcache-$n-deleted" | sort -u \
+          | while read -r digest; do printf 'url = "http://%s/v2/team/app-cache/manifests/%s"\noutput = "/dev/null"\n' "$host" "$digest"; done \
+          > "$work/deletes-$n.curl"
+      fi
       cpu=$(registry_cpu_ms); start=$(now_ms)
       if [ "$tool" = buildcache ]; then
         "$buildcache" gc --repository "$repo" --insecure --max-age 14d --concurrency "$concurrency" \
           --state-dir "$copy/buildcache-state" > "$work/$tool.out"
+      elif [ "$tool" = deletes ]; then
+        curl -s --no-progress-meter --parallel --parallel-max "$concurrency" -X DELETE -K "$work/deletes-$n.curl"
       else
         "$skopeo_gc" "$repo" "$copy/skopeo-state" 14 > "$work/$tool.out"
       fi
@@ -121,7 +132,7 @@ for n in ${sizes//,/ }; do
       "$(awk -v r="$req" -v d="$del" 'BEGIN {printf "%.2f", d ? r / d : 0}')" "$(by_method "$work/$tool-$n-measured.log")"
     eval "wall_$tool=$wall"
   done
-  [ "$tools" = "buildcache script" ] || { rm -rf "$pristine"; continue; }
+  [[ " $tools " == *" buildcache "* && " $tools " == *" script "* ]] || { rm -rf "$pristine"; continue; }
   if cmp -s "$work/buildcache-$n-deleted" "$work/script-$n-deleted"; then same=yes; else same=NO; fi
   echo "N=$n: buildcache is $(awk -v a="$wall_script" -v b="$wall_buildcache" 'BEGIN {printf "%.1f", a / b}')x faster (medians of $runs: ${walls[buildcache]}/ ${walls[script]}ms); same deletions: $same; release images kept: 10/10"
   [ "$same" = yes ] || { diff "$work/buildcache-$n-deleted" "$work/script-$n-deleted" | head >&2; exit 1; }

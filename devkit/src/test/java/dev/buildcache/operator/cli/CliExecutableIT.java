@@ -31,6 +31,21 @@ class CliExecutableIT {
     assertThat(output).startsWith("buildcache ").doesNotContain("development"); // the version comes from the jar's manifest
   }
 
+  /** The stub starts Java as the image does (C1, serial GC); BUILDCACHE_JAVA_OPTS comes after, so it wins. */
+  @Test
+  void theExecutableStartsJavaWithTheImagesCompilerAndCollectorUnlessTheUserSaysOtherwise() throws Exception {
+    Commands.Result shipped = Commands.run(EXECUTABLE.getParent(), Map.of("BUILDCACHE_JAVA_OPTS", "-XX:+PrintCommandLineFlags"), null,
+        Duration.ofSeconds(60), List.of(EXECUTABLE.toString(), "--version"));
+    assertThat(shipped.exit()).as(shipped.output()).isZero();
+    assertThat(shipped.output()).contains("-XX:TieredStopAtLevel=1").contains("-XX:+UseSerialGC");
+
+    Commands.Result overridden = Commands.run(EXECUTABLE.getParent(),
+        Map.of("BUILDCACHE_JAVA_OPTS", "-XX:TieredStopAtLevel=4 -XX:-UseSerialGC -XX:+UseParallelGC -XX:+PrintCommandLineFlags"), null,
+        Duration.ofSeconds(60), List.of(EXECUTABLE.toString(), "--version"));
+    assertThat(overridden.exit()).as(overridden.output()).isZero();
+    assertThat(overridden.output()).contains("-XX:TieredStopAtLevel=4").contains("-XX:+UseParallelGC").contains("-XX:-UseSerialGC");
+  }
+
   /** A generated pipeline, linted without a file: {@code ./pipeline.sh | buildcache lint -}. */
   @Test
   void lintReadsThePipelineFromStandardInput() throws Exception {
