@@ -10,7 +10,7 @@
 # bench/oci-vs-script.sh [N[,N...]] [RUNS] [CONCURRENCY]. TOOLS="buildcache" measures only buildcache gc;
 # TOOLS="buildcache deletes script" also measures the floor of any client: one curl sending only the DELETEs of
 # what buildcache deleted (CONCURRENCY in flight, the digests read from the storage, nothing listed or read); it
-# must come after buildcache.
+# must come after buildcache. LATENCY_MS=50 puts the registry 50 ms away (bench/delay-proxy.py in front of it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes="${1:-500,2000}"; runs="${2:-3}"; concurrency="${3:-8}"; tools="${TOOLS:-buildcache script}"
@@ -24,12 +24,19 @@ cp="devkit/target/test-classes:devkit/target/classes:$(cat devkit/target/bench.c
 buildcache="$PWD/operator/target/buildcache"
 skopeo_gc="$PWD/bench/skopeo-gc.sh"
 work="$(mktemp -d)"
-registry_pid=""
-trap '[ -z "$registry_pid" ] || kill "$registry_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+registry_pid=""; proxy_pid=""
+trap '[ -z "$registry_pid" ] || kill "$registry_pid" 2>/dev/null || true; [ -z "$proxy_pid" ] || kill "$proxy_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 host="127.0.0.1:$port"; repo="$host/team/app-cache"
+# LATENCY_MS: the registry listens elsewhere and bench/delay-proxy.py, on $host, adds that round-trip time
+latency="${LATENCY_MS:-0}"; listen="$host"
+if [ "$latency" != 0 ]; then
+  listen="127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+fi
 
-start_registry() { # storage-dir access-log
+start_registry() { # storage-dir access-log [measured: behind the delay proxy when LATENCY_MS is set]
+  local addr="$host"
+  if [ "${3:-}" = measured ] && [ "$latency" != 0 ]; then addr="$listen"; fi
   cat > "$work/config.yml" <<YAML
 version: 0.1
 log:
@@ -40,14 +47,21 @@ storage:
   delete:
     enabled: true
 http:
-  addr: $host
+  addr: $addr
 YAML
   docker-registry serve "$work/config.yml" > "$2" 2>&1 &
   registry_pid=$!
+  if [ "$addr" != "$host" ]; then
+    python3 bench/delay-proxy.py "$host" "$listen" "$(awk -v l="$latency" 'BEGIN {print l / 2}')" &
+    proxy_pid=$!
+  fi
   for _ in $(seq 100); do curl -fs "http://$host/v2/" >/dev/null && return 0; sleep 0.1; done
   echo "docker-registry did not start: $(cat "$2")" >&2; exit 1
 }
-stop_registry() { kill "$registry_pid"; wait "$registry_pid" 2>/dev/null || true; registry_pid=""; }
+stop_registry() {
+  kill "$registry_pid"; wait "$registry_pid" 2>/dev/null || true; registry_pid=""
+  if [ -n "$proxy_pid" ]; then kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true; proxy_pid=""; fi
+}
 requests() { grep -cE '"(GET|HEAD|DELETE|PUT|POST|PATCH) /v2/' "$1" || true; }
 by_method() { grep -oE '"(GET|HEAD|DELETE) /v2/[^ ]*' "$1" | awk '{m=$1; sub(/"/,"",m); if ($2 ~ /\/tags\/list/) m=m" tags/list"; else if ($2=="/v2/") m=m" /v2/"; c[m]++} END {for (k in c) printf "%s=%d ", k, c[k]}'; }
 tags() { skopeo list-tags --tls-verify=false "docker://$repo" | jq -r '.Tags[]' | sort; }
@@ -98,7 +112,7 @@ for n in ${sizes//,/ }; do
     for tool in $tools; do
       copy="$work/run"; rm -rf "$copy"; cp -a "$pristine" "$copy"
       log="$work/$tool-$n.log"
-      start_registry "$copy/storage" "$log"
+      start_registry "$copy/storage" "$log" measured
       if [ "$tool" = deletes ]; then # the digests of what buildcache deleted in this run, from the storage itself
         links="$copy/storage/docker/registry/v2/repositories/team/app-cache/_manifests/tags"
         while read -r tag; do cat "$links/$tag/current/link"; echo; done < "$work/buildcache-$n-deleted" | sort -u \
