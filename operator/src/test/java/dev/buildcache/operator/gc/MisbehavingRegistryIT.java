@@ -19,10 +19,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,7 +50,7 @@ class MisbehavingRegistryIT {
   Path dir;
   Cli cli;
   /** What the GC waited for: waiting moves the clock on, so nothing sleeps. */
-  final List<Duration> waited = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final List<Duration> waited = new CopyOnWriteArrayList<>();
   Path dockerConfig;
   String shared;
   String expired;
@@ -309,7 +312,7 @@ class MisbehavingRegistryIT {
       // the first request on each path is refused, with a pause in seconds or as an HTTP date (RFC 9110 10.2.3)
       registry.fault(path, exchange -> requests.getAndIncrement() == 0 && throttled.incrementAndGet() > 0
           && tooManyRequests(exchange, throttled.get() % 2 == 0 ? "4"
-              : java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().plusSeconds(4).atOffset(java.time.ZoneOffset.UTC))));
+              : DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().plusSeconds(4).atOffset(ZoneOffset.UTC))));
     }
 
     Cli.Result result = run();

@@ -2,19 +2,20 @@ package dev.buildcache.operator.registry.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpExchange;
 import dev.buildcache.operator.registry.RegistryClient;
 import dev.buildcache.operator.registry.RepositoryReference;
 import dev.buildcache.operator.testing.FakeRegistry;
-import com.sun.net.httpserver.HttpExchange;
 import dev.buildcache.operator.testing.MutableClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Instant;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -165,7 +166,7 @@ class OciRegistryClientConcurrencyTest {
     List<Instant> throttled = new CopyOnWriteArrayList<>();
     for (String tag : registry.tags().keySet()) {
       // the first request for each tag is refused with a pause of 2 s, the next answered
-      java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+      AtomicBoolean first = new AtomicBoolean(true);
       registry.fault("manifests/" + tag, exchange -> first.getAndSet(false) && tooManyRequests(exchange, "2", throttled));
     }
 
