@@ -26,12 +26,12 @@ skopeo_gc="$PWD/bench/skopeo-gc.sh"
 work="$(mktemp -d)"
 registry_pid=""; proxy_pid=""
 trap '[ -z "$registry_pid" ] || kill "$registry_pid" 2>/dev/null || true; [ -z "$proxy_pid" ] || kill "$proxy_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-host="127.0.0.1:$port"; repo="$host/team/app-cache"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+host="127.0.0.1:$(free_port)"; repo="$host/team/app-cache"
 # LATENCY_MS: the registry listens elsewhere and bench/delay-proxy.py, on $host, adds that round-trip time
 latency="${LATENCY_MS:-0}"; listen="$host"
 if [ "$latency" != 0 ]; then
-  listen="127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  listen="127.0.0.1:$(free_port)"
 fi
 
 start_registry() { # storage-dir access-log [measured: behind the delay proxy when LATENCY_MS is set]

@@ -14,14 +14,11 @@ import dev.buildcache.operator.testing.MutableClock;
 import dev.buildcache.operator.testing.TestBuilders;
 import dev.buildcache.operator.testing.TestProfiles;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -87,14 +84,7 @@ class RegistryClientsIT {
       clock.advance(d);
     }));
     try (FakeRegistry registry = new FakeRegistry("127.0.0.1", "team/app"); FakeRegistry other = new FakeRegistry("127.0.0.2", "team/app")) {
-      registry.fault("tags/list", exchange -> {
-        try {
-          FakeRegistry.respond(exchange, 429, "application/json", "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\"}]}", Map.of("Retry-After", "9"));
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        return true;
-      });
+      registry.fault("tags/list", exchange -> FakeRegistry.tooManyRequests(exchange, "9"));
       try (RegistryClient app = paced.open(profileOn("app", registry.host() + "/team/app"))) {
         assertThatThrownBy(app::list).isInstanceOf(RegistryException.class).hasMessageContaining("HTTP 429");
       }

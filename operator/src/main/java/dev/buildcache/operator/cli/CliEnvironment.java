@@ -12,7 +12,7 @@ import java.util.Map;
 public record CliEnvironment(Clock clock, Map<String, String> variables, RegistryPacer.Sleeper sleeper) {
   /** Waits with {@link Thread#sleep}. */
   public CliEnvironment(Clock clock, Map<String, String> variables) {
-    this(clock, variables, duration -> Thread.sleep(duration.toMillis()));
+    this(clock, variables, RegistryPacer.Sleeper.SYSTEM);
   }
 
   public static CliEnvironment system() {

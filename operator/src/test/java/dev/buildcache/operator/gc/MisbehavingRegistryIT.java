@@ -292,12 +292,6 @@ class MisbehavingRegistryIT {
             + "the registry is too slow or the response never ends");
   }
 
-  /** Answers 429 TOOMANYREQUESTS with {@code Retry-After} (RFC 6585 section 4; the distribution spec's error code). */
-  static boolean tooManyRequests(com.sun.net.httpserver.HttpExchange exchange, String retryAfter) {
-    return respond(exchange, 429, "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":\"too many requests\"}]}",
-        Map.of("Retry-After", retryAfter));
-  }
-
   @Test
   void aRegistryThatThrottlesEveryRequestOnceIsWaitedForAndLosesOnlyTheExpiredCache() {
     // a release image under a tag the cache pattern matches, as old as the expired cache: not cache, so it stays
@@ -315,7 +309,7 @@ class MisbehavingRegistryIT {
       AtomicInteger requests = new AtomicInteger();
       // the first request on each path is refused, with a pause in seconds or as an HTTP date (RFC 9110 10.2.3)
       registry.fault(path, exchange -> requests.getAndIncrement() == 0 && throttled.incrementAndGet() > 0
-          && tooManyRequests(exchange, throttled.get() % 2 == 0 ? "4"
+          && FakeRegistry.tooManyRequests(exchange, throttled.get() % 2 == 0 ? "4"
               : DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().plusSeconds(4).atOffset(ZoneOffset.UTC))));
     }
 
@@ -342,7 +336,7 @@ class MisbehavingRegistryIT {
     clock.advance(Duration.between(clock.instant(), T));
     AtomicInteger deletes = new AtomicInteger();
     registry.fault("manifests/" + expired, exchange -> "DELETE".equals(exchange.getRequestMethod()) && deletes.incrementAndGet() > 0
-        && tooManyRequests(exchange, "2"));
+        && FakeRegistry.tooManyRequests(exchange, "2"));
 
     Cli.Result result = run();
 

@@ -26,7 +26,7 @@ public final class Cli {
 
   /** Runs that share {@code stateHome} (as {@code XDG_STATE_HOME}) and see time through {@code clock}. */
   public Cli(Clock clock, Path stateHome) {
-    this(clock, stateHome, duration -> Thread.sleep(duration.toMillis()));
+    this(clock, stateHome, RegistryPacer.Sleeper.SYSTEM);
   }
 
   /** Runs that also wait (for a registry's {@code Retry-After}) through {@code sleeper}. */

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -233,6 +234,21 @@ public final class FakeRegistry implements AutoCloseable {
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(body);
     }
+  }
+
+  /**
+   * Answers {@code 429 Too Many Requests} with {@code Retry-After} (RFC 6585 section 4) and the distribution spec's
+   * {@code TOOMANYREQUESTS} error code, as a rate-limiting registry (Docker Hub, a registry behind a rate limiter) does;
+   * true, for {@link #fault}.
+   */
+  public static boolean tooManyRequests(HttpExchange exchange, String retryAfter) {
+    try {
+      respond(exchange, 429, "application/json", "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":\"too many requests\"}]}",
+          Map.of("Retry-After", retryAfter));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return true;
   }
 
   public static void respond(HttpExchange exchange, int status, String contentType, String body, Map<String, String> headers) throws IOException {

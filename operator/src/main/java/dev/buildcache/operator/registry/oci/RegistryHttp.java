@@ -98,11 +98,11 @@ final class RegistryHttp {
   RegistryHttp(URI origin, String host, DockerCredentials credentials, OciRegistryClient.Limits limits, ApiCalls calls,
       RegistryPacer pacer) {
     this.origin = origin;
-    this.pacer = pacer;
     this.host = host;
     this.credentials = credentials;
     this.limits = limits;
     this.calls = calls;
+    this.pacer = pacer;
     this.http = HttpClient.newBuilder().connectTimeout(limits.connectTimeout()).followRedirects(HttpClient.Redirect.NEVER).build();
   }
 

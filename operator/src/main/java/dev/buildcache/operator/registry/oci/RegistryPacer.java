@@ -28,11 +28,18 @@ public final class RegistryPacer {
   /** The longest a registry's {@code Retry-After} is honoured; a longer one is waited this long. */
   public static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(30);
 
-  /** Waits; the system's is {@link Thread#sleep}. */
+  /** Waits. */
   @FunctionalInterface
   public interface Sleeper {
+    /** {@link Thread#sleep}. */
+    Sleeper SYSTEM = duration -> Thread.sleep(duration.toMillis());
+
     void sleep(Duration duration) throws InterruptedException;
   }
+
+  /** IMF-fixdate (a one-digit day is read too: java.time's RFC_1123_DATE_TIME writes one) and asctime. */
+  private static final DateTimeFormatter IMF_FIXDATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss 'GMT'", Locale.US);
+  private static final DateTimeFormatter ASCTIME = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US);
 
   private final Clock clock;
   private final Sleeper sleeper;
@@ -45,12 +52,12 @@ public final class RegistryPacer {
 
   /** The machine's clock and {@link Thread#sleep}. */
   public static RegistryPacer system() {
-    return new RegistryPacer(Clock.systemUTC(), duration -> Thread.sleep(duration.toMillis()));
+    return new RegistryPacer(Clock.systemUTC(), Sleeper.SYSTEM);
   }
 
   /** No request goes out through this pacer for {@code duration} from now (a longer pause already set stands). */
   public synchronized void pause(Duration duration) {
-    Instant until = clock.instant().plus(duration.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : duration);
+    Instant until = clock.instant().plus(capped(duration));
     if (until.isAfter(resumeAt)) {
       resumeAt = until;
     }
@@ -66,8 +73,12 @@ public final class RegistryPacer {
       wait = Duration.between(clock.instant(), resumeAt);
     }
     if (!wait.isNegative() && !wait.isZero()) {
-      sleep(wait.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : wait);
+      sleep(capped(wait));
     }
+  }
+
+  private static Duration capped(Duration duration) {
+    return duration.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : duration;
   }
 
   /** Waits {@code duration}: a backoff that concerns one request only. */
@@ -98,14 +109,11 @@ public final class RegistryPacer {
 
   /**
    * The three HTTP-date forms. The RFC 850 form's two-digit year is read as the one that is not more than 50 years in
-   * the future (RFC 9110 section 5.6.7).
+   * the future (RFC 9110 section 5.6.7), so that one depends on today.
    */
   private List<DateTimeFormatter> httpDateForms() {
     int year = clock.instant().atZone(ZoneOffset.UTC).getYear();
-    return List.of(
-        DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss 'GMT'", Locale.US),
-        new DateTimeFormatterBuilder().appendPattern("EEEE, dd-MMM-").appendValueReduced(ChronoField.YEAR, 2, 2, year - 49)
-            .appendPattern(" HH:mm:ss 'GMT'").toFormatter(Locale.US),
-        DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US));
+    return List.of(IMF_FIXDATE, new DateTimeFormatterBuilder().appendPattern("EEEE, dd-MMM-")
+        .appendValueReduced(ChronoField.YEAR, 2, 2, year - 49).appendPattern(" HH:mm:ss 'GMT'").toFormatter(Locale.US), ASCTIME);
   }
 }

@@ -7,8 +7,6 @@ import dev.buildcache.operator.registry.RegistryClient;
 import dev.buildcache.operator.registry.RepositoryReference;
 import dev.buildcache.operator.testing.FakeRegistry;
 import dev.buildcache.operator.testing.MutableClock;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -121,16 +119,10 @@ class OciRegistryClientConcurrencyTest {
         OciRegistryClient.Limits.DEFAULT.withBackoff(Duration.ofMillis(1)).withConcurrency(concurrency), pacer);
   }
 
-  /** Answers 429 with {@code Retry-After} (RFC 6585 section 4, the distribution spec's TOOMANYREQUESTS) and notes when. */
+  /** {@link FakeRegistry#tooManyRequests}, noting when on the test's clock. */
   boolean tooManyRequests(HttpExchange exchange, String retryAfter, List<Instant> at) {
     at.add(clock.instant());
-    try {
-      FakeRegistry.respond(exchange, 429, "application/json",
-          "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":\"too many requests\"}]}", Map.of("Retry-After", retryAfter));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return true;
+    return FakeRegistry.tooManyRequests(exchange, retryAfter);
   }
 
   @Test
